@@ -1,0 +1,13 @@
+//! svcsim's simulation core: a deterministic, sans-IO discrete-event model of
+//! a Kubernetes cluster's Services.
+//!
+//! The core reads no clock, does no I/O and draws no OS entropy. It builds for
+//! native targets and for `wasm32-unknown-unknown`, and the same inputs and
+//! seed give the same trace, byte for byte, on both.
+
+pub mod model;
+pub mod net;
+pub mod rng;
+pub mod time;
+
+pub use time::{SimDuration, SimTime};

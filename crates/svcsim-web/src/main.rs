@@ -1,0 +1,3 @@
+//! svcsim's browser front end (Yew). Being built.
+
+fn main() {}
