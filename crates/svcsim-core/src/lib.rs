@@ -7,6 +7,7 @@
 
 pub mod model;
 pub mod net;
+pub mod netpol;
 pub mod rng;
 pub mod time;
 
