@@ -947,7 +947,7 @@ mod tests {
             ..Default::default()
         };
         let a = pod("x", "a", "a", "10.0.0.1");
-        let idx = PolicyIndex::new(&[], &[a.clone()], &[policy("x", "p", spec)]);
+        let idx = PolicyIndex::new(&[], std::slice::from_ref(&a), &[policy("x", "p", spec)]);
         assert_eq!(idx.warnings().len(), 1);
         let ext: Ipv4Addr = "10.0.0.9".parse().unwrap();
         assert!(
