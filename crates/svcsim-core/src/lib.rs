@@ -8,6 +8,7 @@
 pub mod model;
 pub mod net;
 pub mod netpol;
+pub mod proxy;
 pub mod rng;
 pub mod time;
 

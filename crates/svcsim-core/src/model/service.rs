@@ -121,6 +121,11 @@ pub struct LoadBalancerIngress {
     pub ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
+    /// `VIP` (or unset) when the load balancer delivers packets with the
+    /// ingress IP as destination; `Proxy` when it rewrites them, in which case
+    /// kube-proxy does not program the IP (pkg/proxy/util `IsVIPMode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_mode: Option<String>,
 }
 
 /// `spec.type`, typed. Headless is not a type in the API (it is a ClusterIP

@@ -1,0 +1,1 @@
+//! Conntrack (in progress).

@@ -1,0 +1,833 @@
+//! kube-proxy's iptables mode: the full sync, as structured rules.
+//!
+//! [`generate`] follows `syncProxyRules` in pkg/proxy/iptables/proxier.go
+//! (v1.31–v1.33): the fixed chains and rules, then per service port the
+//! KUBE-SERVICES / KUBE-NODEPORTS entry rules, the filter REJECT/DROP rules
+//! for missing endpoints, the KUBE-EXT / KUBE-FW / KUBE-SVC / KUBE-SVL /
+//! KUBE-SEP chains. It writes what the unit tests' fake proxier writes (mark
+//! `0x4000`, nfacct counters available, no `--random-fully` unless the node
+//! facts ask), and stores chains and rules in the order the tests normalise
+//! to (`sortIPTablesRules` in proxier_test.go), so rendering needs no sort.
+//!
+//! Built-in chains (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING) carry the
+//! jump rules of `iptablesJumpChains` and `iptablesKubeletJumpChains`, so the
+//! interpreter can start from the kernel hooks.
+
+use super::hash::{endpoint_hash, port_proto_hash};
+use super::rules::{
+    format_probability, Addr, Chain, CtState, Match, RecentAction, Rule, Ruleset, Table, TableName,
+    Target,
+};
+use super::{categorize, service_ports, NodeFacts, ServicePortInfo};
+use crate::model::{EndpointSlice, Service};
+use crate::net::{Cidr, Ipv4Addr};
+use std::collections::BTreeMap;
+
+pub const KUBE_SERVICES: &str = "KUBE-SERVICES";
+pub const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
+pub const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
+pub const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
+pub const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
+pub const KUBE_FORWARD: &str = "KUBE-FORWARD";
+pub const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
+pub const KUBE_FIREWALL: &str = "KUBE-FIREWALL";
+
+/// `largeClusterEndpointsThreshold` (proxier.go): above this many endpoints,
+/// per-endpoint rules lose their comments to keep the restore input small.
+pub const LARGE_CLUSTER_ENDPOINTS_THRESHOLD: usize = 1000;
+
+/// nfacct counter names kube-proxy attaches (pkg/proxy/metrics).
+const NFACCT_LOCALHOST_NODEPORTS: &str = "localhost_nps_accepted_pkts";
+const NFACCT_INVALID_CT: &str = "ct_state_invalid_dropped_pkts";
+
+/// The chain names of one service port (they share one hash suffix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceChains {
+    pub svc: String,
+    pub svl: String,
+    pub ext: String,
+    pub fw: String,
+}
+
+impl ServiceChains {
+    pub fn for_port(sp: &ServicePortInfo) -> ServiceChains {
+        let h = port_proto_hash(&sp.spn, sp.protocol.lower());
+        ServiceChains {
+            svc: format!("KUBE-SVC-{h}"),
+            svl: format!("KUBE-SVL-{h}"),
+            ext: format!("KUBE-EXT-{h}"),
+            fw: format!("KUBE-FW-{h}"),
+        }
+    }
+}
+
+/// The KUBE-SEP chain of one endpoint of a service port.
+pub fn sep_chain_name(sp: &ServicePortInfo, endpoint: &str) -> String {
+    format!(
+        "KUBE-SEP-{}",
+        endpoint_hash(&sp.spn, sp.protocol.lower(), endpoint)
+    )
+}
+
+/// Full sync for one node: kube-proxy's filter and nat tables.
+pub fn generate(services: &[Service], slices: &[EndpointSlice], facts: &NodeFacts) -> Ruleset {
+    generate_from_ports(&service_ports(services, slices, facts), facts)
+}
+
+/// Chains of one table while they are being written.
+#[derive(Default)]
+struct TableBuf {
+    chains: BTreeMap<String, (bool, Vec<Rule>)>,
+}
+
+impl TableBuf {
+    fn declare(&mut self, name: &str) {
+        self.chains.entry(name.to_string()).or_default();
+    }
+    fn builtin(&mut self, name: &str) {
+        self.chains.entry(name.to_string()).or_default().0 = true;
+    }
+    fn push(&mut self, chain: &str, rule: Rule) {
+        match self.chains.get_mut(chain) {
+            Some(c) => c.1.push(rule),
+            None => {
+                self.chains.insert(chain.to_string(), (false, vec![rule]));
+            }
+        }
+    }
+
+    /// Chains in `sortIPTablesRules` order: KUBE-NODEPORTS, KUBE-SERVICES,
+    /// other KUBE-* alphabetically, then the rest alphabetically. The
+    /// service-entry chains are stable-sorted by comment, the nat
+    /// KUBE-SERVICES "must be the last rule" rule staying last.
+    fn finish(self, name: TableName) -> Table {
+        let mut chains: Vec<Chain> = self
+            .chains
+            .into_iter()
+            .map(|(name, (builtin, rules))| Chain {
+                name,
+                builtin,
+                rules,
+            })
+            .collect();
+        let rank = |n: &str| match n {
+            KUBE_NODEPORTS => 0,
+            KUBE_SERVICES => 1,
+            _ if n.starts_with("KUBE-") => 2,
+            _ => 3,
+        };
+        // BTreeMap already gave alphabetical order; a stable sort by rank
+        // keeps it within each rank.
+        chains.sort_by_key(|c| rank(&c.name));
+        for c in &mut chains {
+            if c.name == KUBE_NODEPORTS || c.name == KUBE_SERVICES {
+                let key = |r: &Rule| {
+                    let cm = r.comment().unwrap_or("");
+                    (cm.contains("must be the last rule"), cm.to_string())
+                };
+                c.rules.sort_by_cached_key(key);
+            }
+        }
+        Table::new(name, chains)
+    }
+}
+
+fn comment(s: impl Into<String>) -> Match {
+    Match::Comment(s.into())
+}
+fn proto(sp: &ServicePortInfo) -> Match {
+    Match::Protocol {
+        proto: sp.protocol,
+        module: true,
+    }
+}
+fn dst_ip(ip: Ipv4Addr) -> Match {
+    Match::Destination {
+        addr: Addr::Ip(ip),
+        negated: false,
+    }
+}
+fn jump(c: &str) -> Target {
+    Target::Jump(c.to_string())
+}
+fn loopback_net() -> Cidr {
+    Cidr {
+        addr: Ipv4Addr::new(127, 0, 0, 0),
+        prefix: 8,
+    }
+}
+
+/// [`generate`] from already-extracted service ports (sorted by name).
+pub fn generate_from_ports(ports: &[ServicePortInfo], facts: &NodeFacts) -> Ruleset {
+    let mark = facts.masq_mark();
+    let mut filter = TableBuf::default();
+    let mut nat = TableBuf::default();
+
+    write_jump_chains(&mut filter, &mut nat, facts);
+
+    // Fixed filter content (written on every sync).
+    for c in [
+        KUBE_SERVICES,
+        KUBE_EXTERNAL_SERVICES,
+        KUBE_FORWARD,
+        KUBE_NODEPORTS,
+        KUBE_PROXY_FIREWALL,
+    ] {
+        filter.declare(c);
+    }
+    if facts.localhost_node_ports {
+        filter.push(
+            KUBE_FIREWALL,
+            Rule::new(
+                vec![
+                    comment("block incoming localnet connections"),
+                    Match::Destination {
+                        addr: Addr::Net(loopback_net()),
+                        negated: false,
+                    },
+                    Match::Source {
+                        addr: Addr::Net(loopback_net()),
+                        negated: true,
+                    },
+                    Match::ConnState {
+                        states: vec![CtState::Related, CtState::Established, CtState::Dnat],
+                        negated: true,
+                    },
+                ],
+                Target::Drop,
+            ),
+        );
+    }
+    // KUBE-FORWARD; the INVALID drop is written because the fake (like a
+    // default node) has nf_conntrack_tcp_be_liberal = 0.
+    filter.push(
+        KUBE_FORWARD,
+        Rule::new(
+            vec![
+                Match::ConnState {
+                    states: vec![CtState::Invalid],
+                    negated: false,
+                },
+                Match::Nfacct(NFACCT_INVALID_CT.into()),
+            ],
+            Target::Drop,
+        ),
+    );
+    filter.push(
+        KUBE_FORWARD,
+        Rule::new(
+            vec![
+                comment("kubernetes forwarding rules"),
+                Match::Mark {
+                    value: mark,
+                    mask: mark,
+                    negated: false,
+                },
+            ],
+            Target::Accept,
+        ),
+    );
+    filter.push(
+        KUBE_FORWARD,
+        Rule::new(
+            vec![
+                comment("kubernetes forwarding conntrack rule"),
+                Match::ConnState {
+                    states: vec![CtState::Related, CtState::Established],
+                    negated: false,
+                },
+            ],
+            Target::Accept,
+        ),
+    );
+
+    // Fixed nat content.
+    for c in [
+        KUBE_SERVICES,
+        KUBE_NODEPORTS,
+        KUBE_POSTROUTING,
+        KUBE_MARK_MASQ,
+    ] {
+        nat.declare(c);
+    }
+    nat.push(
+        KUBE_POSTROUTING,
+        Rule::new(
+            vec![Match::Mark {
+                value: mark,
+                mask: mark,
+                negated: true,
+            }],
+            Target::Return,
+        ),
+    );
+    nat.push(KUBE_POSTROUTING, Rule::new(vec![], Target::MarkXor(mark)));
+    nat.push(
+        KUBE_POSTROUTING,
+        Rule::new(
+            vec![comment("kubernetes service traffic requiring SNAT")],
+            Target::Masquerade {
+                random_fully: facts.random_fully,
+            },
+        ),
+    );
+    nat.push(KUBE_MARK_MASQ, Rule::new(vec![], Target::MarkOr(mark)));
+
+    // Large-cluster mode counts every endpoint of every service port.
+    let total_endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
+    let large = total_endpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
+
+    for sp in ports {
+        write_service_port(&mut filter, &mut nat, sp, facts, large);
+    }
+
+    // The last rule of nat KUBE-SERVICES.
+    let mut last = vec![
+        comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
+        Match::AddrTypeLocal {
+            source: false,
+            negated: false,
+        },
+    ];
+    if !facts.localhost_node_ports {
+        last.push(Match::Destination {
+            addr: Addr::Net(loopback_net()),
+            negated: true,
+        });
+    }
+    nat.push(KUBE_SERVICES, Rule::new(last, jump(KUBE_NODEPORTS)));
+
+    Ruleset {
+        tables: vec![filter.finish(TableName::Filter), nat.finish(TableName::Nat)],
+        local_addrs: facts.node_ips.clone(),
+    }
+}
+
+/// `iptablesJumpChains` + `iptablesKubeletJumpChains` (proxier.go), each
+/// installed with `EnsureRule(Prepend, ...)`: the last entry for a built-in
+/// chain ends up first. Rule text: extra args, comment, `-j`.
+fn write_jump_chains(filter: &mut TableBuf, nat: &mut TableBuf, facts: &NodeFacts) {
+    let new = || Match::ConnState {
+        states: vec![CtState::New],
+        negated: false,
+    };
+    // (table is nat, dst, src, comment, ctstate NEW?)
+    let mut list: Vec<(bool, &str, &str, &str, bool)> = vec![
+        (
+            false,
+            KUBE_EXTERNAL_SERVICES,
+            "INPUT",
+            "kubernetes externally-visible service portals",
+            true,
+        ),
+        (
+            false,
+            KUBE_EXTERNAL_SERVICES,
+            "FORWARD",
+            "kubernetes externally-visible service portals",
+            true,
+        ),
+        (
+            false,
+            KUBE_NODEPORTS,
+            "INPUT",
+            "kubernetes health check service ports",
+            false,
+        ),
+        (
+            false,
+            KUBE_SERVICES,
+            "FORWARD",
+            "kubernetes service portals",
+            true,
+        ),
+        (
+            false,
+            KUBE_SERVICES,
+            "OUTPUT",
+            "kubernetes service portals",
+            true,
+        ),
+        (
+            false,
+            KUBE_FORWARD,
+            "FORWARD",
+            "kubernetes forwarding rules",
+            false,
+        ),
+        (
+            false,
+            KUBE_PROXY_FIREWALL,
+            "INPUT",
+            "kubernetes load balancer firewall",
+            true,
+        ),
+        (
+            false,
+            KUBE_PROXY_FIREWALL,
+            "OUTPUT",
+            "kubernetes load balancer firewall",
+            true,
+        ),
+        (
+            false,
+            KUBE_PROXY_FIREWALL,
+            "FORWARD",
+            "kubernetes load balancer firewall",
+            true,
+        ),
+        (
+            true,
+            KUBE_SERVICES,
+            "OUTPUT",
+            "kubernetes service portals",
+            false,
+        ),
+        (
+            true,
+            KUBE_SERVICES,
+            "PREROUTING",
+            "kubernetes service portals",
+            false,
+        ),
+        (
+            true,
+            KUBE_POSTROUTING,
+            "POSTROUTING",
+            "kubernetes postrouting rules",
+            false,
+        ),
+    ];
+    if facts.localhost_node_ports {
+        list.push((false, KUBE_FIREWALL, "INPUT", "", false));
+        list.push((false, KUBE_FIREWALL, "OUTPUT", "", false));
+    }
+    for c in ["INPUT", "FORWARD", "OUTPUT"] {
+        filter.builtin(c);
+    }
+    for c in ["PREROUTING", "OUTPUT", "POSTROUTING"] {
+        nat.builtin(c);
+    }
+    for (is_nat, dst, src, text, ct_new) in list.into_iter().rev() {
+        let mut m = Vec::new();
+        if ct_new {
+            m.push(new());
+        }
+        if !text.is_empty() {
+            m.push(comment(text));
+        }
+        let t = if is_nat { &mut *nat } else { &mut *filter };
+        t.push(src, Rule::new(m, jump(dst)));
+    }
+}
+
+/// The per-service-port part of `syncProxyRules`.
+fn write_service_port(
+    filter: &mut TableBuf,
+    nat: &mut TableBuf,
+    sp: &ServicePortInfo,
+    facts: &NodeFacts,
+    large: bool,
+) {
+    let spn = sp.spn.as_str();
+    let names = ServiceChains::for_port(sp);
+    let cat = categorize(sp);
+    let has_endpoints = cat.has_any;
+
+    let uses_cluster_chain = !cat.cluster.is_empty() && sp.uses_cluster_endpoints();
+    let uses_local_chain = !cat.local.is_empty() && sp.uses_local_endpoints();
+
+    let mut internal_chain = names.svc.as_str();
+    let mut has_internal = has_endpoints;
+    if sp.internal_policy_local {
+        internal_chain = names.svl.as_str();
+        if cat.local.is_empty() {
+            has_internal = false;
+        }
+    }
+    let mut external_policy_chain = names.svc.as_str();
+    let mut has_external = has_endpoints;
+    if sp.external_policy_local {
+        external_policy_chain = names.svl.as_str();
+        if cat.local.is_empty() {
+            has_external = false;
+        }
+    }
+    let ext_chain = names.ext.as_str();
+    let uses_ext_chain = has_endpoints && sp.externally_accessible();
+    let uses_fw_chain = has_endpoints && !sp.lb_vips.is_empty() && !sp.lb_source_ranges.is_empty();
+    let lb_chain = if uses_fw_chain {
+        names.fw.as_str()
+    } else {
+        ext_chain
+    };
+
+    let (internal_filter, external_filter) = if !has_endpoints {
+        let c = format!("{spn} has no endpoints");
+        (Some((Target::Reject, c.clone())), Some((Target::Reject, c)))
+    } else {
+        let c = format!("{spn} has no local endpoints");
+        (
+            (!has_internal).then(|| (Target::Drop, c.clone())),
+            (!has_external).then(|| (Target::Drop, c)),
+        )
+    };
+
+    let vip_matches = |text: String, ip: Ipv4Addr, port: u16| {
+        vec![comment(text), proto(sp), dst_ip(ip), Match::DestPort(port)]
+    };
+
+    // ClusterIP.
+    if has_internal {
+        nat.push(
+            KUBE_SERVICES,
+            Rule::new(
+                vip_matches(format!("{spn} cluster IP"), sp.cluster_ip, sp.port),
+                jump(internal_chain),
+            ),
+        );
+    } else if let Some((t, c)) = &internal_filter {
+        filter.push(
+            KUBE_SERVICES,
+            Rule::new(vip_matches(c.clone(), sp.cluster_ip, sp.port), t.clone()),
+        );
+    }
+
+    // externalIPs.
+    for &eip in &sp.external_ips {
+        if has_endpoints {
+            nat.push(
+                KUBE_SERVICES,
+                Rule::new(
+                    vip_matches(format!("{spn} external IP"), eip, sp.port),
+                    jump(ext_chain),
+                ),
+            );
+        }
+        if let Some((t, c)) = &external_filter {
+            filter.push(
+                KUBE_EXTERNAL_SERVICES,
+                Rule::new(vip_matches(c.clone(), eip, sp.port), t.clone()),
+            );
+        }
+    }
+
+    // LoadBalancer VIPs.
+    for &lbip in &sp.lb_vips {
+        if has_endpoints {
+            nat.push(
+                KUBE_SERVICES,
+                Rule::new(
+                    vip_matches(format!("{spn} loadbalancer IP"), lbip, sp.port),
+                    jump(lb_chain),
+                ),
+            );
+        }
+        if uses_fw_chain {
+            filter.push(
+                KUBE_PROXY_FIREWALL,
+                Rule::new(
+                    vip_matches(
+                        format!("{spn} traffic not accepted by {}", names.fw),
+                        lbip,
+                        sp.port,
+                    ),
+                    Target::Drop,
+                ),
+            );
+        }
+    }
+    if let Some((t, c)) = &external_filter {
+        for &lbip in &sp.lb_vips {
+            filter.push(
+                KUBE_EXTERNAL_SERVICES,
+                Rule::new(vip_matches(c.clone(), lbip, sp.port), t.clone()),
+            );
+        }
+    }
+
+    // NodePort.
+    if sp.node_port != 0 {
+        if has_endpoints {
+            if facts.localhost_node_ports {
+                nat.push(
+                    KUBE_NODEPORTS,
+                    Rule::new(
+                        vec![
+                            comment(spn),
+                            proto(sp),
+                            Match::Destination {
+                                addr: Addr::Net(loopback_net()),
+                                negated: false,
+                            },
+                            Match::DestPort(sp.node_port),
+                            Match::Nfacct(NFACCT_LOCALHOST_NODEPORTS.into()),
+                        ],
+                        jump(ext_chain),
+                    ),
+                );
+            }
+            nat.push(
+                KUBE_NODEPORTS,
+                Rule::new(
+                    vec![comment(spn), proto(sp), Match::DestPort(sp.node_port)],
+                    jump(ext_chain),
+                ),
+            );
+        }
+        if let Some((t, c)) = &external_filter {
+            filter.push(
+                KUBE_EXTERNAL_SERVICES,
+                Rule::new(
+                    vec![
+                        comment(c.clone()),
+                        Match::AddrTypeLocal {
+                            source: false,
+                            negated: false,
+                        },
+                        proto(sp),
+                        Match::DestPort(sp.node_port),
+                    ],
+                    t.clone(),
+                ),
+            );
+        }
+    }
+
+    // Health-check NodePort: accepted whether or not there are endpoints.
+    if sp.health_check_node_port != 0 {
+        filter.push(
+            KUBE_NODEPORTS,
+            Rule::new(
+                vec![
+                    comment(format!("{spn} health check node port")),
+                    Match::Protocol {
+                        proto: crate::net::Protocol::Tcp,
+                        module: true,
+                    },
+                    Match::DestPort(sp.health_check_node_port),
+                ],
+                Target::Accept,
+            ),
+        );
+    }
+
+    // Internal traffic: masquerade off-cluster sources to the ClusterIP.
+    if has_internal {
+        let mut m = vip_matches(format!("{spn} cluster IP"), sp.cluster_ip, sp.port);
+        let write = if facts.masquerade_all {
+            true
+        } else if let Some(cidr) = facts.cluster_cidr {
+            m.push(Match::Source {
+                addr: Addr::Net(cidr),
+                negated: true,
+            });
+            true
+        } else {
+            false
+        };
+        if write {
+            nat.push(internal_chain, Rule::new(m, jump(KUBE_MARK_MASQ)));
+        }
+    }
+
+    // External traffic chain.
+    if uses_ext_chain {
+        nat.declare(ext_chain);
+        if !sp.external_policy_local {
+            nat.push(
+                ext_chain,
+                Rule::new(
+                    vec![comment(format!(
+                        "masquerade traffic for {spn} external destinations"
+                    ))],
+                    jump(KUBE_MARK_MASQ),
+                ),
+            );
+        } else {
+            if let Some(cidr) = facts.cluster_cidr {
+                nat.push(
+                    ext_chain,
+                    Rule::new(
+                        vec![
+                            comment(format!("pod traffic for {spn} external destinations")),
+                            Match::Source {
+                                addr: Addr::Net(cidr),
+                                negated: false,
+                            },
+                        ],
+                        jump(&names.svc),
+                    ),
+                );
+            }
+            let src_local = Match::AddrTypeLocal {
+                source: true,
+                negated: false,
+            };
+            nat.push(
+                ext_chain,
+                Rule::new(
+                    vec![
+                        comment(format!(
+                            "masquerade LOCAL traffic for {spn} external destinations"
+                        )),
+                        src_local.clone(),
+                    ],
+                    jump(KUBE_MARK_MASQ),
+                ),
+            );
+            nat.push(
+                ext_chain,
+                Rule::new(
+                    vec![
+                        comment(format!(
+                            "route LOCAL traffic for {spn} external destinations"
+                        )),
+                        src_local,
+                    ],
+                    jump(&names.svc),
+                ),
+            );
+        }
+        if has_external {
+            nat.push(ext_chain, Rule::new(vec![], jump(external_policy_chain)));
+        }
+    }
+
+    // Firewall chain for loadBalancerSourceRanges.
+    if uses_fw_chain {
+        nat.declare(&names.fw);
+        let text = format!("{spn} loadbalancer IP");
+        let mut allow_from_node = false;
+        for cidr in &sp.lb_source_ranges {
+            nat.push(
+                &names.fw,
+                Rule::new(
+                    vec![
+                        comment(text.clone()),
+                        Match::Source {
+                            addr: Addr::Net(*cidr),
+                            negated: false,
+                        },
+                    ],
+                    jump(ext_chain),
+                ),
+            );
+            if facts.primary_ip().is_some_and(|ip| cidr.contains(ip)) {
+                allow_from_node = true;
+            }
+        }
+        // VIP-like load balancers loop node-originated traffic back with the
+        // VIP as source; let it through.
+        if allow_from_node {
+            for &lbip in &sp.lb_vips {
+                nat.push(
+                    &names.fw,
+                    Rule::new(
+                        vec![
+                            comment(text.clone()),
+                            Match::Source {
+                                addr: Addr::Ip(lbip),
+                                negated: false,
+                            },
+                        ],
+                        jump(ext_chain),
+                    ),
+                );
+            }
+        }
+        nat.push(
+            &names.fw,
+            Rule {
+                matches: vec![comment(format!(
+                    "other traffic to {spn} will be dropped by KUBE-PROXY-FIREWALL"
+                ))],
+                target: None,
+            },
+        );
+    }
+
+    if uses_cluster_chain {
+        nat.declare(&names.svc);
+        write_endpoint_rules(nat, sp, &names.svc, &cat.cluster, large);
+    }
+    if uses_local_chain {
+        nat.declare(&names.svl);
+        write_endpoint_rules(nat, sp, &names.svl, &cat.local, large);
+    }
+
+    // KUBE-SEP chains.
+    for &i in &cat.all_reachable {
+        let ep = &sp.endpoints[i];
+        let sep = sep_chain_name(sp, &ep.text);
+        nat.declare(&sep);
+        let base = if large { vec![] } else { vec![comment(spn)] };
+        let mut hairpin = base.clone();
+        hairpin.push(Match::Source {
+            addr: Addr::Ip(ep.addr.ip),
+            negated: false,
+        });
+        nat.push(&sep, Rule::new(hairpin, jump(KUBE_MARK_MASQ)));
+        let mut dnat = base;
+        if sp.affinity_seconds.is_some() {
+            dnat.push(Match::Recent {
+                name: sep.clone(),
+                action: RecentAction::Set,
+            });
+        }
+        dnat.push(proto(sp));
+        nat.push(&sep, Rule::new(dnat, Target::Dnat(ep.addr)));
+    }
+}
+
+/// `writeServiceToEndpointRules` (proxier.go): affinity checks first, then
+/// the statistic cascade with probability 1/(n-i), the last rule certain.
+fn write_endpoint_rules(
+    nat: &mut TableBuf,
+    sp: &ServicePortInfo,
+    chain: &str,
+    eps: &[usize],
+    large: bool,
+) {
+    let comment_for = |i: usize| {
+        if large {
+            vec![]
+        } else {
+            vec![comment(format!("{} -> {}", sp.spn, sp.endpoints[i].text))]
+        }
+    };
+    if let Some(seconds) = sp.affinity_seconds {
+        for &i in eps {
+            let sep = sep_chain_name(sp, &sp.endpoints[i].text);
+            let mut m = comment_for(i);
+            m.push(Match::Recent {
+                name: sep.clone(),
+                action: RecentAction::Rcheck {
+                    seconds,
+                    reap: true,
+                },
+            });
+            nat.push(chain, Rule::new(m, Target::Jump(sep)));
+        }
+    }
+    let n = eps.len();
+    for (k, &i) in eps.iter().enumerate() {
+        let sep = sep_chain_name(sp, &sp.endpoints[i].text);
+        let mut m = comment_for(i);
+        if k + 1 < n {
+            m.push(Match::Statistic {
+                probability: probability(n - k),
+            });
+        }
+        nat.push(chain, Rule::new(m, Target::Jump(sep)));
+    }
+}
+
+/// `computeProbability`: 1/n as kube-proxy writes it (`%0.10f`), returned
+/// as the value of that text so the interpreter converts exactly what the
+/// kernel would have been given.
+pub fn probability(n: usize) -> f64 {
+    let p = 1.0 / n as f64;
+    // The text is always a valid float literal; fall back to p regardless.
+    format_probability(p).parse().unwrap_or(p)
+}

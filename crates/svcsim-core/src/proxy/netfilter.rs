@@ -1,0 +1,526 @@
+//! The netfilter interpreter: packets walk the [`Ruleset`] kube-proxy wrote.
+//!
+//! Two walkers share the rule structure:
+//!
+//! * [`evaluate`] models the kernel for a new connection's first packet: the
+//!   nat and filter hooks in order, real matches (including `statistic`
+//!   draws from a seeded [`Stream`] with the kernel's integer threshold, and
+//!   `recent` lists timed in [`SimTime`]), DNAT changing the destination seen
+//!   by later hooks, MARK and MASQUERADE. It is what the simulation routes
+//!   with.
+//! * [`trace_route`] reproduces the packet tracer of kube-proxy's unit tests
+//!   (`tracePacket` / `iptablesTracer` in pkg/proxy/iptables/proxier_test.go):
+//!   it lists every DNAT destination the statistic cascade can reach, so it
+//!   answers "where can this packet go", and it is what the goldens check.
+
+use super::rules::{Addr, CtState, Match, RecentAction, Rule, Ruleset, TableName, Target};
+use crate::net::{Endpoint4, Ipv4Addr, Protocol};
+use crate::rng::Stream;
+use crate::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// The first packet of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packet {
+    pub src: Ipv4Addr,
+    pub sport: u16,
+    pub dst: Ipv4Addr,
+    pub dport: u16,
+    pub proto: Protocol,
+}
+
+/// Where the packet enters the node's netfilter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// Arriving on an interface (from a pod on this node or from the
+    /// network): nat PREROUTING, then filter INPUT or FORWARD.
+    Prerouting,
+    /// Sent by a process on the node itself: nat OUTPUT, filter OUTPUT.
+    Output,
+}
+
+/// `-m recent` lists: per list name, per source address, the last `--set`.
+/// A `BTreeMap` so that snapshots and debugging output are ordered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecentTable {
+    entries: BTreeMap<(String, Ipv4Addr), SimTime>,
+}
+
+impl RecentTable {
+    pub fn new() -> RecentTable {
+        RecentTable::default()
+    }
+    /// `--set`: remember `src` in list `name` at `now`.
+    pub fn set(&mut self, name: &str, src: Ipv4Addr, now: SimTime) {
+        self.entries.insert((name.to_string(), src), now);
+    }
+    /// `--rcheck --seconds N [--reap]`: was `src` set within the last N
+    /// seconds (inclusive, as the kernel's `time_after_eq`)? With `reap`,
+    /// a stale entry is removed.
+    pub fn rcheck(
+        &mut self,
+        name: &str,
+        src: Ipv4Addr,
+        seconds: u32,
+        reap: bool,
+        now: SimTime,
+    ) -> bool {
+        let key = (name.to_string(), src);
+        let Some(&t) = self.entries.get(&key) else {
+            return false;
+        };
+        let fresh = now.since(t) <= SimDuration::from_secs(u64::from(seconds));
+        if !fresh && reap {
+            self.entries.remove(&key);
+        }
+        fresh
+    }
+    /// Number of remembered (list, source) pairs.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Mutable context of an evaluation: the random stream for `statistic`, the
+/// `recent` lists, and the current simulated time.
+#[derive(Debug)]
+pub struct EvalCtx<'a> {
+    pub rng: &'a mut Stream,
+    pub recent: &'a mut RecentTable,
+    pub now: SimTime,
+}
+
+/// The fate of the packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Let through. `dnat` is the new destination when a DNAT rule fired.
+    Accept { dnat: Option<Endpoint4> },
+    /// Refused (ICMP port unreachable / TCP RST).
+    Reject,
+    /// Silently dropped.
+    Drop,
+    /// No kube-proxy rule decided anything: the packet goes on untouched by
+    /// the default ACCEPT policies.
+    NotHandled,
+}
+
+/// One rule that matched: table, chain, index of the rule in the chain.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleHit {
+    pub table: TableName,
+    pub chain: String,
+    pub index: usize,
+}
+
+/// The result of [`evaluate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    pub verdict: Verdict,
+    /// POSTROUTING's MASQUERADE fired: the source becomes the node's address.
+    pub masquerade: bool,
+    /// The packet's mark when it left.
+    pub mark: u32,
+    /// Every rule that matched, in evaluation order.
+    pub hits: Vec<RuleHit>,
+}
+
+/// How a chain walk ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    /// Fell off the end or RETURNed: the caller goes on.
+    Continue,
+    Accept,
+    Drop,
+    Reject,
+}
+
+/// Jump-depth guard against a (malformed) loop of chains. kube-proxy's
+/// programs are at most five levels deep.
+const MAX_DEPTH: usize = 32;
+
+struct Walk<'r, 'c, 'x> {
+    rs: &'r Ruleset,
+    ctx: &'c mut EvalCtx<'x>,
+    pkt: Packet,
+    mark: u32,
+    dnat: Option<Endpoint4>,
+    masquerade: bool,
+    accepted_explicitly: bool,
+    hits: Vec<RuleHit>,
+}
+
+impl Walk<'_, '_, '_> {
+    fn ctstates(&self) -> [Option<CtState>; 2] {
+        // A first packet is NEW; once DNATed, conntrack also reports DNAT.
+        [Some(CtState::New), self.dnat.map(|_| CtState::Dnat)]
+    }
+
+    /// Stateless matches; stateful ones (statistic, recent) are left to
+    /// [`Walk::stateful_matches`] so that they only run, and only draw or
+    /// record, when everything else matched, as in the kernel where the IP
+    /// header checks come first and matches run in order until one fails.
+    fn stateless_matches(&self, rule: &Rule) -> bool {
+        let p = &self.pkt;
+        rule.matches.iter().all(|m| match m {
+            Match::Comment(_) | Match::Nfacct(_) => true,
+            Match::Protocol { proto, .. } => *proto == p.proto,
+            Match::Source { addr, negated } => addr.contains(p.src) != *negated,
+            Match::Destination { addr, negated } => addr.contains(p.dst) != *negated,
+            Match::DestPort(port) => *port == p.dport,
+            Match::AddrTypeLocal { source, negated } => {
+                let ip = if *source { p.src } else { p.dst };
+                self.rs.is_local(ip) != *negated
+            }
+            Match::Mark {
+                value,
+                mask,
+                negated,
+            } => ((self.mark & mask) == *value) != *negated,
+            Match::ConnState { states, negated } => {
+                let have = self.ctstates();
+                let any = states.iter().any(|s| have.contains(&Some(*s)));
+                any != *negated
+            }
+            // ipsets are not modelled by this interpreter: a set match never
+            // matches (negated: always matches).
+            Match::Set { negated, .. } => *negated,
+            Match::Statistic { .. } | Match::Recent { .. } => true,
+        })
+    }
+
+    fn stateful_matches(&mut self, rule: &Rule) -> bool {
+        for m in &rule.matches {
+            let ok = match m {
+                Match::Statistic { probability } => {
+                    let threshold = super::rules::statistic_threshold(*probability);
+                    (self.ctx.rng.next_u32() & 0x7fff_ffff) < threshold
+                }
+                Match::Recent { name, action } => match action {
+                    RecentAction::Set => {
+                        self.ctx.recent.set(name, self.pkt.src, self.ctx.now);
+                        true
+                    }
+                    RecentAction::Rcheck { seconds, reap } => {
+                        let now = self.ctx.now;
+                        self.ctx
+                            .recent
+                            .rcheck(name, self.pkt.src, *seconds, *reap, now)
+                    }
+                },
+                _ => true,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn run_chain(&mut self, table: TableName, chain: &str, depth: usize) -> Flow {
+        if depth > MAX_DEPTH {
+            return Flow::Continue;
+        }
+        let rs = self.rs;
+        let Some(c) = rs.table(table).and_then(|t| t.chain(chain)) else {
+            return Flow::Continue;
+        };
+        for (index, rule) in c.rules.iter().enumerate() {
+            if !self.stateless_matches(rule) || !self.stateful_matches(rule) {
+                continue;
+            }
+            self.hits.push(RuleHit {
+                table,
+                chain: c.name.clone(),
+                index,
+            });
+            let Some(target) = &rule.target else { continue };
+            match target {
+                Target::Jump(next) => {
+                    let f = self.run_chain(table, next, depth + 1);
+                    if f != Flow::Continue {
+                        return f;
+                    }
+                }
+                Target::Goto(next) => return self.run_chain(table, next, depth + 1),
+                Target::Return => return Flow::Continue,
+                Target::Accept => {
+                    self.accepted_explicitly = true;
+                    return Flow::Accept;
+                }
+                Target::Drop => return Flow::Drop,
+                Target::Reject => return Flow::Reject,
+                Target::Dnat(ep) => {
+                    self.dnat = Some(*ep);
+                    self.pkt.dst = ep.ip;
+                    self.pkt.dport = ep.port;
+                    return Flow::Accept;
+                }
+                Target::Masquerade { .. } => {
+                    self.masquerade = true;
+                    return Flow::Accept;
+                }
+                Target::MarkOr(v) => self.mark |= v,
+                Target::MarkXor(v) => self.mark ^= v,
+            }
+        }
+        Flow::Continue
+    }
+}
+
+/// Run a new connection's first packet through the node's netfilter hooks,
+/// as the kernel would with kube-proxy's rules:
+///
+/// * [`Hook::Prerouting`]: nat PREROUTING; then, by the (possibly DNATed)
+///   destination, filter INPUT when it is a local address, else filter
+///   FORWARD followed by nat POSTROUTING.
+/// * [`Hook::Output`]: nat OUTPUT, filter OUTPUT, nat POSTROUTING.
+///
+/// Built-in chains have policy ACCEPT. `statistic` draws come from
+/// `ctx.rng`, one `u32` per statistic match reached.
+pub fn evaluate(rs: &Ruleset, pkt: &Packet, hook: Hook, ctx: &mut EvalCtx<'_>) -> Evaluation {
+    let mut w = Walk {
+        rs,
+        ctx,
+        pkt: *pkt,
+        mark: 0,
+        dnat: None,
+        masquerade: false,
+        accepted_explicitly: false,
+        hits: Vec::new(),
+    };
+    let stages: Vec<(TableName, &str)> = match hook {
+        Hook::Prerouting => vec![(TableName::Nat, "PREROUTING")],
+        Hook::Output => vec![(TableName::Nat, "OUTPUT"), (TableName::Filter, "OUTPUT")],
+    };
+    let mut fate = Flow::Continue;
+    for (t, c) in stages {
+        fate = worst(fate, w.run_chain(t, c, 0));
+        if matches!(fate, Flow::Drop | Flow::Reject) {
+            break;
+        }
+    }
+    if hook == Hook::Prerouting && !matches!(fate, Flow::Drop | Flow::Reject) {
+        let chain = if rs.is_local(w.pkt.dst) {
+            "INPUT"
+        } else {
+            "FORWARD"
+        };
+        fate = worst(fate, w.run_chain(TableName::Filter, chain, 0));
+        if chain == "FORWARD" && !matches!(fate, Flow::Drop | Flow::Reject) {
+            w.run_chain(TableName::Nat, "POSTROUTING", 0);
+        }
+    } else if hook == Hook::Output && !matches!(fate, Flow::Drop | Flow::Reject) {
+        w.run_chain(TableName::Nat, "POSTROUTING", 0);
+    }
+    let verdict = match fate {
+        Flow::Drop => Verdict::Drop,
+        Flow::Reject => Verdict::Reject,
+        _ if w.dnat.is_some() => Verdict::Accept { dnat: w.dnat },
+        _ if w.accepted_explicitly => Verdict::Accept { dnat: None },
+        _ => Verdict::NotHandled,
+    };
+    Evaluation {
+        verdict,
+        masquerade: w.masquerade,
+        mark: w.mark,
+        hits: w.hits,
+    }
+}
+
+fn worst(a: Flow, b: Flow) -> Flow {
+    match (a, b) {
+        (Flow::Drop, _) | (_, Flow::Drop) => Flow::Drop,
+        (Flow::Reject, _) | (_, Flow::Reject) => Flow::Reject,
+        (Flow::Accept, _) | (_, Flow::Accept) => Flow::Accept,
+        _ => Flow::Continue,
+    }
+}
+
+/// The answer of [`trace_route`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteTrace {
+    /// Every reachable DNAT destination, in rule order, joined by `", "`;
+    /// or `REJECT`, `DROP`, `ACCEPT`; or `""` when kube-proxy does not
+    /// handle the packet.
+    pub output: String,
+    /// A jump to KUBE-MARK-MASQ matched.
+    pub masq: bool,
+    /// Every matched rule, in walk order.
+    pub hits: Vec<RuleHit>,
+}
+
+struct Tracer<'r> {
+    rs: &'r Ruleset,
+    outputs: Vec<String>,
+    masq: bool,
+    hits: Vec<RuleHit>,
+}
+
+impl Tracer<'_> {
+    /// `iptablesTracer`'s notion of LOCAL: exactly 127.0.0.1 and the node IPs.
+    fn local(&self, ip: Ipv4Addr) -> bool {
+        ip == Ipv4Addr::LOCALHOST || self.rs.local_addrs.contains(&ip)
+    }
+
+    /// `ruleMatches`: source, source type, protocol, destination,
+    /// destination type, port; history checks (recent --rcheck, mark,
+    /// conntrack state) never match; anything else (comment, statistic,
+    /// recent --set, nfacct) is assumed to match.
+    fn matches(&self, r: &Rule, src: Ipv4Addr, proto: Protocol, dst: Ipv4Addr, dport: u16) -> bool {
+        r.matches.iter().all(|m| match m {
+            Match::Source { addr, negated } => addr_match(addr, src) != *negated,
+            Match::Destination { addr, negated } => addr_match(addr, dst) != *negated,
+            Match::AddrTypeLocal { source, negated } => {
+                let ip = if *source { src } else { dst };
+                self.local(ip) != *negated
+            }
+            Match::Protocol { proto: p, .. } => *p == proto,
+            Match::DestPort(p) => *p == dport,
+            Match::Recent {
+                action: RecentAction::Rcheck { .. },
+                ..
+            }
+            | Match::Mark { .. }
+            | Match::ConnState { .. } => false,
+            _ => true,
+        })
+    }
+
+    /// `runChain`: returns true when the chain hit a terminal action.
+    fn run_chain(
+        &mut self,
+        table: TableName,
+        chain: &str,
+        pkt: (Ipv4Addr, Protocol, Ipv4Addr, u16),
+        depth: usize,
+    ) -> bool {
+        let (src, proto, dst, dport) = pkt;
+        let rs = self.rs;
+        let Some(c) = rs.table(table).and_then(|t| t.chain(chain)) else {
+            return false;
+        };
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        for (index, rule) in c.rules.iter().enumerate() {
+            let Some(target) = &rule.target else { continue };
+            if !self.matches(rule, src, proto, dst, dport) {
+                continue;
+            }
+            self.hits.push(RuleHit {
+                table,
+                chain: c.name.clone(),
+                index,
+            });
+            match target {
+                Target::Jump(next) if next == super::iptables::KUBE_MARK_MASQ => {
+                    self.masq = true;
+                }
+                Target::Accept => {
+                    self.outputs.push("ACCEPT".into());
+                    return true;
+                }
+                Target::Reject => {
+                    self.outputs.push("REJECT".into());
+                    return true;
+                }
+                Target::Drop => {
+                    self.outputs.push("DROP".into());
+                    return true;
+                }
+                Target::Dnat(ep) => {
+                    self.outputs.push(ep.to_string());
+                    return true;
+                }
+                Target::Jump(next) | Target::Goto(next) => {
+                    let terminated = self.run_chain(table, next, pkt, depth + 1);
+                    // A terminal sub-chain ends this chain too, unless the
+                    // jump was one branch of a probability cascade.
+                    if terminated && !rule.has_probability() {
+                        return true;
+                    }
+                }
+                // RETURN, MARK and MASQUERADE name no chain the test tracer
+                // knows, so it carries on past them.
+                Target::Return
+                | Target::Masquerade { .. }
+                | Target::MarkOr(_)
+                | Target::MarkXor(_) => {}
+            }
+        }
+        false
+    }
+}
+
+fn addr_match(a: &Addr, ip: Ipv4Addr) -> bool {
+    a.contains(ip)
+}
+
+/// kube-proxy's unit-test packet tracer (`tracePacket` in
+/// pkg/proxy/iptables/proxier_test.go) over a ruleset:
+///
+/// 1. walk nat KUBE-SERVICES (what PREROUTING jumps to);
+/// 2. if a DNAT happened, later checks see the first DNAT target's IP (the
+///    port is left as it was, as in the test);
+/// 3. walk filter KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-NODEPORTS and
+///    KUBE-PROXY-FIREWALL.
+pub fn trace_route(
+    rs: &Ruleset,
+    src: Ipv4Addr,
+    proto: Protocol,
+    dst: Ipv4Addr,
+    dport: u16,
+) -> RouteTrace {
+    use super::iptables::{
+        KUBE_EXTERNAL_SERVICES, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
+    };
+    let mut t = Tracer {
+        rs,
+        outputs: Vec::new(),
+        masq: false,
+        hits: Vec::new(),
+    };
+    t.run_chain(TableName::Nat, KUBE_SERVICES, (src, proto, dst, dport), 0);
+    let mut dst = dst;
+    if let Some(first) = t.outputs.first() {
+        if let Some(ep) = Endpoint4::parse(first) {
+            dst = ep.ip;
+        }
+    }
+    for chain in [
+        KUBE_SERVICES,
+        KUBE_EXTERNAL_SERVICES,
+        KUBE_NODEPORTS,
+        KUBE_PROXY_FIREWALL,
+    ] {
+        t.run_chain(TableName::Filter, chain, (src, proto, dst, dport), 0);
+    }
+    RouteTrace {
+        output: t.outputs.join(", "),
+        masq: t.masq,
+        hits: t.hits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_table_affinity_within_and_after_timeout() {
+        let mut r = RecentTable::new();
+        let ip = Ipv4Addr::new(10, 0, 0, 2);
+        assert!(!r.rcheck("KUBE-SEP-X", ip, 10, true, SimTime::from_secs(0)));
+        r.set("KUBE-SEP-X", ip, SimTime::from_secs(100));
+        assert!(r.rcheck("KUBE-SEP-X", ip, 10, true, SimTime::from_secs(105)));
+        assert!(r.rcheck("KUBE-SEP-X", ip, 10, true, SimTime::from_secs(110)));
+        assert!(!r.rcheck("KUBE-SEP-Y", ip, 10, true, SimTime::from_secs(105)));
+        assert!(!r.rcheck("KUBE-SEP-X", ip, 10, true, SimTime::from_secs(111)));
+        // Reaped: gone even for a longer window now.
+        assert!(r.is_empty());
+        assert!(!r.rcheck("KUBE-SEP-X", ip, 1000, true, SimTime::from_secs(111)));
+    }
+}

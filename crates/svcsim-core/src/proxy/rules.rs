@@ -1,0 +1,495 @@
+//! The rule program as data: tables of chains of rules, each rule a list of
+//! matches and an optional target.
+//!
+//! This one structure is both what the netfilter interpreter walks
+//! ([`super::netfilter`]) and what the printer renders as kube-proxy's
+//! `iptables-restore` text ([`Ruleset::render_save`]). Matches render in the
+//! order they are stored, which is the order kube-proxy writes their
+//! arguments (pkg/proxy/iptables/proxier.go `syncProxyRules`), so the text is
+//! byte for byte what kube-proxy's unit tests expect.
+
+use crate::net::{Cidr, Endpoint4, Ipv4Addr, Protocol};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The two tables kube-proxy writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableName {
+    Filter,
+    Nat,
+}
+
+impl TableName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableName::Filter => "filter",
+            TableName::Nat => "nat",
+        }
+    }
+}
+
+/// An address operand of `-s` / `-d`: a bare IP (printed without a prefix,
+/// as kube-proxy writes endpoint and VIP addresses) or a CIDR (printed with
+/// its prefix, as Go's `IPNet.String()` does).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addr {
+    Ip(Ipv4Addr),
+    Net(Cidr),
+}
+
+impl Addr {
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        match self {
+            Addr::Ip(a) => *a == ip,
+            Addr::Net(c) => c.contains(ip),
+        }
+    }
+}
+
+impl std::fmt::Display for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Addr::Ip(a) => write!(f, "{a}"),
+            Addr::Net(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// Conntrack states for `-m conntrack --ctstate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CtState {
+    New,
+    Established,
+    Related,
+    Invalid,
+    Dnat,
+}
+
+impl CtState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CtState::New => "NEW",
+            CtState::Established => "ESTABLISHED",
+            CtState::Related => "RELATED",
+            CtState::Invalid => "INVALID",
+            CtState::Dnat => "DNAT",
+        }
+    }
+}
+
+/// What `-m recent` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecentAction {
+    /// `--set`: record the source address now; always matches.
+    Set,
+    /// `--rcheck --seconds N [--reap]`: match when the source was recorded
+    /// within the last N seconds.
+    Rcheck { seconds: u32, reap: bool },
+}
+
+/// One match of a rule. Each variant renders its own iptables arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Match {
+    /// `-m comment --comment TEXT` (quoted when it contains a space).
+    Comment(String),
+    /// `-m tcp -p tcp` (kube-proxy's form) or `-p tcp` when `module` is false.
+    Protocol { proto: Protocol, module: bool },
+    /// `[!] -s ADDR`
+    Source { addr: Addr, negated: bool },
+    /// `[!] -d ADDR`
+    Destination { addr: Addr, negated: bool },
+    /// `--dport N` (needs a preceding protocol match).
+    DestPort(u16),
+    /// `-m addrtype [!] --src-type LOCAL` / `--dst-type LOCAL`.
+    AddrTypeLocal { source: bool, negated: bool },
+    /// `-m mark [!] --mark VALUE/MASK`.
+    Mark {
+        value: u32,
+        mask: u32,
+        negated: bool,
+    },
+    /// `-m statistic --mode random --probability P`. `probability` holds the
+    /// value as written (10 decimals), which is what the kernel converts.
+    Statistic { probability: f64 },
+    /// `-m recent --name NAME --set` / `--rcheck --seconds N --reap`.
+    Recent { name: String, action: RecentAction },
+    /// `-m conntrack [!] --ctstate A,B`.
+    ConnState { states: Vec<CtState>, negated: bool },
+    /// `-m nfacct --nfacct-name NAME` (a counter; always matches).
+    Nfacct(String),
+    /// `-m set [!] --match-set NAME FLAGS` (IPVS mode's ipsets).
+    Set {
+        name: String,
+        flags: String,
+        negated: bool,
+    },
+}
+
+/// What a matching rule does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `-j CHAIN`
+    Jump(String),
+    /// `-g CHAIN`
+    Goto(String),
+    Return,
+    Accept,
+    Drop,
+    Reject,
+    /// `-j DNAT --to-destination IP:PORT`
+    Dnat(Endpoint4),
+    /// `-j MASQUERADE [--random-fully]`
+    Masquerade {
+        random_fully: bool,
+    },
+    /// `-j MARK --or-mark V`
+    MarkOr(u32),
+    /// `-j MARK --xor-mark V`
+    MarkXor(u32),
+}
+
+/// A rule: matches ANDed in order, then an optional target (a rule with no
+/// target only counts packets, like KUBE-FW's last rule).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub matches: Vec<Match>,
+    pub target: Option<Target>,
+}
+
+impl Rule {
+    pub fn new(matches: Vec<Match>, target: Target) -> Rule {
+        Rule {
+            matches,
+            target: Some(target),
+        }
+    }
+
+    /// The rule's comment, if it has one.
+    pub fn comment(&self) -> Option<&str> {
+        self.matches.iter().find_map(|m| match m {
+            Match::Comment(c) => Some(c.as_str()),
+            _ => None,
+        })
+    }
+
+    /// True when the rule carries a `statistic` match.
+    pub fn has_probability(&self) -> bool {
+        self.matches
+            .iter()
+            .any(|m| matches!(m, Match::Statistic { .. }))
+    }
+
+    /// Render the rule's arguments (everything after `-A CHAIN`).
+    pub fn render_args(&self, out: &mut String) {
+        for m in &self.matches {
+            render_match(m, out);
+        }
+        if let Some(t) = &self.target {
+            render_target(t, out);
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.is_empty() || s.contains(' ') {
+        format!("\"{s}\"")
+    } else {
+        s.to_string()
+    }
+}
+
+/// `%0.10f`, kube-proxy's `computeProbability` formatting.
+pub fn format_probability(p: f64) -> String {
+    format!("{p:.10}")
+}
+
+/// The kernel's threshold for a `statistic` random match:
+/// `lround(p * 2^31)` (libxt_statistic parses the text the rule carries).
+pub fn statistic_threshold(p: f64) -> u32 {
+    let t = (p * 2_147_483_648.0).round();
+    if t <= 0.0 {
+        0
+    } else if t >= 2_147_483_648.0 {
+        0x8000_0000
+    } else {
+        t as u32
+    }
+}
+
+fn render_match(m: &Match, out: &mut String) {
+    // Writing to a String cannot fail; the results are ignored on purpose.
+    match m {
+        Match::Comment(c) => {
+            let _ = write!(out, " -m comment --comment {}", quote(c));
+        }
+        Match::Protocol { proto, module } => {
+            if *module {
+                let _ = write!(out, " -m {0} -p {0}", proto.lower());
+            } else {
+                let _ = write!(out, " -p {}", proto.lower());
+            }
+        }
+        Match::Source { addr, negated } => {
+            let _ = write!(out, " {}-s {addr}", if *negated { "! " } else { "" });
+        }
+        Match::Destination { addr, negated } => {
+            let _ = write!(out, " {}-d {addr}", if *negated { "! " } else { "" });
+        }
+        Match::DestPort(p) => {
+            let _ = write!(out, " --dport {p}");
+        }
+        Match::AddrTypeLocal { source, negated } => {
+            let _ = write!(
+                out,
+                " -m addrtype {}--{}-type LOCAL",
+                if *negated { "! " } else { "" },
+                if *source { "src" } else { "dst" }
+            );
+        }
+        Match::Mark {
+            value,
+            mask,
+            negated,
+        } => {
+            let _ = write!(
+                out,
+                " -m mark {}--mark {value:#x}/{mask:#x}",
+                if *negated { "! " } else { "" }
+            );
+        }
+        Match::Statistic { probability } => {
+            let _ = write!(
+                out,
+                " -m statistic --mode random --probability {}",
+                format_probability(*probability)
+            );
+        }
+        Match::Recent { name, action } => match action {
+            RecentAction::Set => {
+                let _ = write!(out, " -m recent --name {name} --set");
+            }
+            RecentAction::Rcheck { seconds, reap } => {
+                let _ = write!(
+                    out,
+                    " -m recent --name {name} --rcheck --seconds {seconds}{}",
+                    if *reap { " --reap" } else { "" }
+                );
+            }
+        },
+        Match::ConnState { states, negated } => {
+            let list: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+            let _ = write!(
+                out,
+                " -m conntrack {}--ctstate {}",
+                if *negated { "! " } else { "" },
+                list.join(",")
+            );
+        }
+        Match::Nfacct(n) => {
+            let _ = write!(out, " -m nfacct --nfacct-name {n}");
+        }
+        Match::Set {
+            name,
+            flags,
+            negated,
+        } => {
+            let _ = write!(
+                out,
+                " -m set {}--match-set {name} {flags}",
+                if *negated { "! " } else { "" }
+            );
+        }
+    }
+}
+
+fn render_target(t: &Target, out: &mut String) {
+    let _ = match t {
+        Target::Jump(c) => write!(out, " -j {c}"),
+        Target::Goto(c) => write!(out, " -g {c}"),
+        Target::Return => write!(out, " -j RETURN"),
+        Target::Accept => write!(out, " -j ACCEPT"),
+        Target::Drop => write!(out, " -j DROP"),
+        Target::Reject => write!(out, " -j REJECT"),
+        Target::Dnat(ep) => write!(out, " -j DNAT --to-destination {ep}"),
+        Target::Masquerade { random_fully } => write!(
+            out,
+            " -j MASQUERADE{}",
+            if *random_fully { " --random-fully" } else { "" }
+        ),
+        Target::MarkOr(v) => write!(out, " -j MARK --or-mark {v:#x}"),
+        Target::MarkXor(v) => write!(out, " -j MARK --xor-mark {v:#x}"),
+    };
+}
+
+/// A chain. Built-in chains (PREROUTING, INPUT, ...) hold the jump rules
+/// kube-proxy installs with `EnsureRule`; they are not part of its restore
+/// payload, so [`Ruleset::render_save`] leaves them out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    pub name: String,
+    pub builtin: bool,
+    pub rules: Vec<Rule>,
+}
+
+/// One table with its chains in output order and a name index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub name: TableName,
+    pub chains: Vec<Chain>,
+    index: BTreeMap<String, usize>,
+}
+
+impl Table {
+    pub fn new(name: TableName, chains: Vec<Chain>) -> Table {
+        let index = chains
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        Table {
+            name,
+            chains,
+            index,
+        }
+    }
+
+    /// Position of a chain by name.
+    pub fn chain_index(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    pub fn chain(&self, name: &str) -> Option<&Chain> {
+        self.chain_index(name).map(|i| &self.chains[i])
+    }
+}
+
+/// A node's whole rule program: kube-proxy's tables plus the addresses the
+/// kernel treats as local (for `addrtype LOCAL`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ruleset {
+    pub tables: Vec<Table>,
+    /// Node IPs (and, in IPVS mode, kube-ipvs0 addresses). Loopback is
+    /// always local and is not listed.
+    pub local_addrs: Vec<Ipv4Addr>,
+}
+
+impl Ruleset {
+    pub fn table(&self, name: TableName) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// True for an address `addrtype LOCAL` matches.
+    pub fn is_local(&self, ip: Ipv4Addr) -> bool {
+        ip.is_loopback() || self.local_addrs.contains(&ip)
+    }
+
+    /// kube-proxy's `iptables-restore` payload: `*filter` then `*nat`, chain
+    /// declarations then rules grouped per chain, `COMMIT`. The order is the
+    /// one kube-proxy's tests normalise to (`sortIPTablesRules`), which the
+    /// generator already stores. Built-in chains are omitted, as kube-proxy
+    /// does not write them in its restore input.
+    pub fn render_save(&self) -> String {
+        self.render(false)
+    }
+
+    /// Like [`Ruleset::render_save`] but also prints the built-in chains with
+    /// policy ACCEPT and the jump rules kube-proxy installs in them, the way
+    /// `iptables-save` shows a whole table.
+    pub fn render_with_builtins(&self) -> String {
+        self.render(true)
+    }
+
+    fn render(&self, builtins: bool) -> String {
+        let mut out = String::new();
+        for t in &self.tables {
+            let _ = writeln!(out, "*{}", t.name.as_str());
+            let shown = || t.chains.iter().filter(|c| builtins || !c.builtin);
+            for c in shown() {
+                if c.builtin {
+                    let _ = writeln!(out, ":{} ACCEPT [0:0]", c.name);
+                } else {
+                    let _ = writeln!(out, ":{} - [0:0]", c.name);
+                }
+            }
+            for c in shown() {
+                for r in &c.rules {
+                    out.push_str("-A ");
+                    out.push_str(&c.name);
+                    r.render_args(&mut out);
+                    out.push('\n');
+                }
+            }
+            out.push_str("COMMIT\n");
+        }
+        out
+    }
+
+    /// The text of one rule, as `-A CHAIN ...`.
+    pub fn rule_text(&self, table: TableName, chain: &str, index: usize) -> Option<String> {
+        let r = self.table(table)?.chain(chain)?.rules.get(index)?;
+        let mut s = format!("-A {chain}");
+        r.render_args(&mut s);
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probability_formatting_is_go_percent_0_10f() {
+        let expect = [
+            (2, "0.5000000000"),
+            (3, "0.3333333333"),
+            (4, "0.2500000000"),
+            (5, "0.2000000000"),
+            (6, "0.1666666667"),
+            (7, "0.1428571429"),
+            (8, "0.1250000000"),
+            (9, "0.1111111111"),
+            (10, "0.1000000000"),
+        ];
+        for (n, text) in expect {
+            assert_eq!(format_probability(1.0 / f64::from(n)), text, "n={n}");
+        }
+    }
+
+    #[test]
+    fn kernel_threshold_is_lround_p_times_2_pow_31() {
+        assert_eq!(statistic_threshold(0.5), 1 << 30);
+        // 0.3333333333 * 2^31 = 715827882.59...
+        assert_eq!(statistic_threshold(0.3333333333), 715_827_883);
+        assert_eq!(statistic_threshold(1.0), 0x8000_0000);
+        assert_eq!(statistic_threshold(0.0), 0);
+    }
+
+    #[test]
+    fn renders_kube_proxy_argument_order() {
+        let r = Rule::new(
+            vec![
+                Match::Comment("ns1/svc1:p80 cluster IP".into()),
+                Match::Protocol {
+                    proto: Protocol::Tcp,
+                    module: true,
+                },
+                Match::Destination {
+                    addr: Addr::Ip(Ipv4Addr::new(172, 30, 0, 41)),
+                    negated: false,
+                },
+                Match::DestPort(80),
+                Match::Source {
+                    addr: Addr::Net(Cidr::parse("10.0.0.0/8").unwrap()),
+                    negated: true,
+                },
+            ],
+            Target::Jump("KUBE-MARK-MASQ".into()),
+        );
+        let mut s = String::new();
+        r.render_args(&mut s);
+        assert_eq!(
+            s,
+            " -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ"
+        );
+    }
+}
