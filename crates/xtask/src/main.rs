@@ -1,6 +1,415 @@
-//! `cargo xtask`: setup, build, test and serve automation (being built).
+//! `cargo xtask`: svcsim's one entry point for setup, builds, tests and the
+//! local server (the alias lives in `.cargo/config.toml`).
+//!
+//! ```text
+//! cargo xtask serve [--port 8080] [--public-url /] [--no-build]
+//! cargo xtask dist  [--public-url /sub/path/] [--dist DIR]
+//! cargo xtask test          # everything CI runs, in order, failing fast
+//! cargo xtask e2e [--no-build]   # only the browser test of the built site
+//! cargo xtask setup         # only install the tools
+//! ```
+//!
+//! Each command first installs what it needs and is missing (see
+//! [`tools`]); the install steps are idempotent and print what they do.
+//! `cargo xtask test` runs, in this order:
+//! 1. `cargo fmt --all --check`
+//! 2. clippy with `-D warnings`: natively for every crate except the Yew
+//!    app, and for `wasm32-unknown-unknown` for the two browser crates
+//!    (`svcsim-web`, `svcsim-js`), whose wasm-only code native clippy
+//!    would not see;
+//! 3. native tests, `cargo test --workspace --exclude svcsim-web` (the app
+//!    is a wasm binary with nothing to test natively);
+//! 4. wasm tests in headless Chromium: `wasm-pack test` of `svcsim-js`
+//!    (which also checks that the core's determinism hash matches native);
+//! 5. the release site build with trunk, at `/` into `dist/` and at
+//!    `/svcsim/` into `target/e2e/dist-svcsim/`;
+//! 6. the end-to-end browser test of both builds ([`e2e`]).
+//!
+//! `XTASK_SKIP=wasm,e2e` (any of `fmt,clippy,native,wasm,site,e2e`) skips
+//! steps for a quicker local loop; the default runs everything.
+
+mod e2e;
+mod server;
+mod tools;
+mod util;
+mod webdriver;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use util::{run, step, Result};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  serve [--port N] [--public-url P] [--no-build]
+                      build the site (release) and serve it on http://127.0.0.1:N (default 8080)
+  dist [--public-url P] [--dist DIR]
+                      build the site into DIR (default dist/) for a static host at P (default /)
+  test                fmt, clippy, native tests, wasm tests, site build, e2e (what CI runs)
+  e2e [--no-build]    build the site at / and /svcsim/ and run the browser test
+  setup               install the tools the other commands need
+
+Set XTASK_SKIP=fmt,clippy,native,wasm,site,e2e to skip steps of `test`.";
 
 fn main() {
-    eprintln!("xtask: no command yet");
-    std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("dist") => dist(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("e2e") => e2e_cmd(&args[1..]),
+        Some("setup") => setup(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`.\n\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => eprintln!("\nxtask: done in {:.0}s", started.elapsed().as_secs_f64()),
+        Err(e) => {
+            eprintln!(
+                "\nxtask: FAILED after {:.0}s: {e}",
+                started.elapsed().as_secs_f64()
+            );
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `--flag value` options plus boolean `--flag`s, rejecting anything else.
+struct Opts {
+    values: Vec<(String, String)>,
+    flags: Vec<String>,
+}
+
+impl Opts {
+    fn parse(args: &[String], with_value: &[&str], flags: &[&str]) -> Result<Opts> {
+        let mut o = Opts {
+            values: Vec::new(),
+            flags: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let (name, inline) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (a.as_str(), None),
+            };
+            if with_value.contains(&name) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it.next().cloned().ok_or(format!("{name} needs a value"))?,
+                };
+                o.values.push((name.to_string(), v));
+            } else if flags.contains(&name) && inline.is_none() {
+                o.flags.push(name.to_string());
+            } else {
+                return Err(format!("unknown option `{a}`.\n\n{USAGE}"));
+            }
+        }
+        Ok(o)
+    }
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
+    }
+}
+
+fn setup() -> Result<()> {
+    tools::ensure_site_tools()?;
+    tools::ensure_wasm_pack()?;
+    tools::ensure_browser().map(|_| ())
+}
+
+/// `trunk build --release --offline` of the site into `dist` for `public_url`.
+fn build_site(dist: &Path, public_url: &str) -> Result<()> {
+    step(&format!(
+        "building the site (release) into {} for {public_url}",
+        dist.display()
+    ));
+    tools::check_trunk_toml()?;
+    let trunk = tools::cargo_bin_dir().join("trunk");
+    let trunk = if trunk.is_file() {
+        trunk
+    } else {
+        PathBuf::from("trunk")
+    };
+    run(
+        Command::new(trunk)
+            .current_dir(util::root())
+            .env("PATH", tools::tool_path())
+            .args(["build", "--release", "--offline", "--skip-version-check"])
+            .arg("--public-url")
+            .arg(public_url)
+            .arg("--dist")
+            .arg(dist),
+        "The site build failed; the compiler or trunk output above says why.",
+    )?;
+    report_sizes(dist);
+    Ok(())
+}
+
+/// Print the shipped bytes (wasm + JS + CSS), raw and gzip'd, so size
+/// regressions show in every build log.
+fn report_sizes(dist: &Path) {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return;
+    };
+    let mut total = (0u64, 0u64);
+    let mut lines = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        if !matches!(ext, "wasm" | "js" | "css" | "html") {
+            continue;
+        }
+        let raw = e.metadata().map(|m| m.len()).unwrap_or(0);
+        // gzip -9 is what a static host typically serves; absent gzip, skip.
+        let gz = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&p)
+            .output()
+            .map(|o| o.stdout.len() as u64)
+            .unwrap_or(0);
+        total.0 += raw;
+        total.1 += gz;
+        lines.push(format!(
+            "    {:>9} B  {:>9} B gz  {}",
+            raw,
+            gz,
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+    }
+    lines.sort();
+    eprintln!(
+        "bundle:\n{}\n    {:>9} B  {:>9} B gz  total",
+        lines.join("\n"),
+        total.0,
+        total.1
+    );
+}
+
+fn dist(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args, &["--public-url", "--dist"], &[])?;
+    let public_url = server::normalise_prefix(o.get("--public-url").unwrap_or("/"));
+    let dist = o
+        .get("--dist")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| util::root().join("dist"));
+    tools::ensure_site_tools()?;
+    build_site(&dist, &public_url)?;
+    eprintln!(
+        "\n{} is ready for a static host at {public_url}",
+        dist.display()
+    );
+    Ok(())
+}
+
+fn serve(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args, &["--port", "--public-url"], &["--no-build"])?;
+    let port: u16 = o
+        .get("--port")
+        .unwrap_or("8080")
+        .parse()
+        .map_err(|e| format!("--port: {e}"))?;
+    let public_url = server::normalise_prefix(o.get("--public-url").unwrap_or("/"));
+    let dist = util::root().join("dist");
+    if !o.flag("--no-build") {
+        tools::ensure_site_tools()?;
+        build_site(&dist, &public_url)?;
+    }
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        format!("cannot listen on 127.0.0.1:{port}: {e}. Pick another with --port.")
+    })?;
+    eprintln!(
+        "\nserving {} at http://127.0.0.1:{port}{public_url} (Ctrl-C stops)",
+        dist.display()
+    );
+    server::serve_forever(listener, dist, &public_url);
+    Ok(())
+}
+
+/// The two builds the e2e test checks: at the root and under a sub-path.
+fn e2e_sites() -> Vec<e2e::Site> {
+    vec![
+        e2e::Site {
+            label: "root".into(),
+            dist: util::root().join("dist"),
+            prefix: "/".into(),
+        },
+        e2e::Site {
+            label: "subpath".into(),
+            dist: util::target_dir().join("e2e").join("dist-svcsim"),
+            prefix: "/svcsim/".into(),
+        },
+    ]
+}
+
+fn e2e_cmd(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args, &[], &["--no-build"])?;
+    let sites = e2e_sites();
+    if !o.flag("--no-build") {
+        tools::ensure_site_tools()?;
+        for s in &sites {
+            build_site(&s.dist, &s.prefix)?;
+        }
+    }
+    step("checking the browser");
+    let browser = tools::ensure_browser()?;
+    e2e::run(&browser, &sites)
+}
+
+fn test(args: &[String]) -> Result<()> {
+    Opts::parse(args, &[], &[])?;
+    let skip: Vec<String> = std::env::var("XTASK_SKIP")
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for s in &skip {
+        if !["fmt", "clippy", "native", "wasm", "site", "e2e"].contains(&s.as_str()) {
+            return Err(format!(
+                "XTASK_SKIP: unknown step `{s}` (use fmt,clippy,native,wasm,site,e2e)"
+            ));
+        }
+    }
+    let on = |s: &str| {
+        let skipped = skip.iter().any(|k| k == s);
+        if skipped {
+            eprintln!("\n==> skipping `{s}` (XTASK_SKIP)");
+        }
+        !skipped
+    };
+    let mut timings: Vec<(&str, f64)> = Vec::new();
+    let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        let t = Instant::now();
+        let r = f();
+        timings.push((name, t.elapsed().as_secs_f64()));
+        r.map_err(|e| format!("step `{name}` failed: {e}"))
+    };
+
+    timed("setup", &mut || {
+        tools::ensure_site_tools()?;
+        tools::ensure_wasm_pack()?;
+        step("checking the browser");
+        tools::ensure_browser().map(|_| ())
+    })?;
+    let cargo = util::cargo;
+    if on("fmt") {
+        timed("fmt", &mut || {
+            step("cargo fmt --check");
+            run(
+                Command::new(cargo()).args(["fmt", "--all", "--check"]),
+                "Formatting differs; run `cargo fmt --all` and commit the result.",
+            )
+        })?;
+    }
+    if on("clippy") {
+        timed("clippy", &mut || {
+            step("clippy (native, all crates but the Yew app)");
+            let hint = "Fix the clippy findings above (warnings are errors).";
+            run(
+                Command::new(cargo()).args([
+                    "clippy",
+                    "--workspace",
+                    "--exclude",
+                    "svcsim-web",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]),
+                hint,
+            )?;
+            step("clippy (wasm32, the browser crates)");
+            run(
+                Command::new(cargo()).args([
+                    "clippy",
+                    "--target",
+                    tools::WASM_TARGET,
+                    "-p",
+                    "svcsim-web",
+                    "-p",
+                    "svcsim-js",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]),
+                hint,
+            )
+        })?;
+    }
+    if on("native") {
+        timed("native tests", &mut || {
+            step("native tests");
+            run(
+                Command::new(cargo()).args(["test", "--workspace", "--exclude", "svcsim-web"]),
+                "A native test failed; rerun it alone with `cargo test -p <crate> <name>`.",
+            )
+        })?;
+    }
+    if on("wasm") {
+        timed("wasm tests", &mut || wasm_tests())?;
+    }
+    let sites = e2e_sites();
+    if on("site") {
+        timed("site build", &mut || {
+            for s in &sites {
+                build_site(&s.dist, &s.prefix)?;
+            }
+            Ok(())
+        })?;
+    }
+    if on("e2e") {
+        timed("e2e", &mut || {
+            step("checking the browser");
+            let browser = tools::ensure_browser()?;
+            e2e::run(&browser, &sites)
+        })?;
+    }
+    eprintln!("\nall steps passed:");
+    for (name, secs) in &timings {
+        eprintln!("    {secs:>6.1}s  {name}");
+    }
+    Ok(())
+}
+
+/// `wasm-pack test --headless --chrome` of the bindings crate, pinned to
+/// Debian's chromedriver and our installed wasm-bindgen (`--mode no-install`,
+/// so wasm-pack downloads nothing).
+fn wasm_tests() -> Result<()> {
+    step("wasm tests in headless Chromium (wasm-pack)");
+    let browser = tools::ensure_browser()?;
+    let wasm_pack = tools::cargo_bin_dir().join("wasm-pack");
+    let wasm_pack = if wasm_pack.is_file() {
+        wasm_pack
+    } else {
+        PathBuf::from("wasm-pack")
+    };
+    let crate_dir = util::root().join("crates").join("svcsim-js");
+    run(
+        Command::new(wasm_pack)
+            .current_dir(util::root())
+            .env("PATH", tools::tool_path())
+            .env("CHROMEDRIVER", &browser.chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+            .args(["test", "--headless", "--chrome", "--mode", "no-install"])
+            .arg("--chromedriver")
+            .arg(&browser.chromedriver)
+            .arg(crate_dir),
+        "A wasm test failed (or the browser did not start); the runner output above says which.",
+    )
 }

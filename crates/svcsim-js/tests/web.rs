@@ -1,0 +1,71 @@
+//! Browser tests of the JS bindings, run by `wasm-pack test --headless
+//! --chrome` (via `cargo xtask test`). They check the round trip through
+//! JS values and that the core's randomness gives the same digest in
+//! Chromium as natively (the native half is in `src/lib.rs`).
+#![cfg(target_arch = "wasm32")]
+
+use svcsim_js::{parse_objects, rng_digest_js, version};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Must equal `DIGEST_7_CLIENT0_64` in `src/lib.rs`.
+const DIGEST_7_CLIENT0_64: &str = "55ce4595d1e2df9e";
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    // The objects come from our own serializer; a missing key is a test
+    // failure, which is what the panic reports.
+    js_sys::Reflect::get(v, &key.into()).expect("result is an object")
+}
+
+#[wasm_bindgen_test]
+fn version_is_the_crate_version() {
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn digest_matches_native_for_number_and_bigint_seeds() {
+    let from_number = rng_digest_js(JsValue::from_f64(7.0), "client/0", 64).unwrap();
+    let from_bigint = rng_digest_js(js_sys::BigInt::from(7u64).into(), "client/0", 64).unwrap();
+    assert_eq!(from_number, DIGEST_7_CLIENT0_64);
+    assert_eq!(from_bigint, DIGEST_7_CLIENT0_64);
+}
+
+#[wasm_bindgen_test]
+fn bad_seeds_are_errors() {
+    assert!(rng_digest_js(JsValue::from_f64(-1.0), "k", 1).is_err());
+    assert!(rng_digest_js(JsValue::from_f64(1.5), "k", 1).is_err());
+    assert!(rng_digest_js(JsValue::from_str("7"), "k", 1).is_err());
+}
+
+#[wasm_bindgen_test]
+fn objects_arrive_as_plain_js_objects() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n---\nkind: ConfigMap\nmetadata:\n  name: cm\n";
+    let parsed = parse_objects(yaml).unwrap();
+    let objects: js_sys::Array = get(&parsed, "objects").dyn_into().unwrap();
+    assert_eq!(objects.length(), 1);
+    // Plain objects, not Maps, so JSON.stringify shows the content.
+    let json = js_sys::JSON::stringify(&objects.get(0))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(json.contains("\"web\""), "{json}");
+    assert!(json.contains("10.96.0.10"), "{json}");
+    let skipped: js_sys::Array = get(&parsed, "skipped").dyn_into().unwrap();
+    assert_eq!(
+        get(&skipped.get(0), "kind").as_string().as_deref(),
+        Some("ConfigMap")
+    );
+}
+
+#[wasm_bindgen_test]
+fn invalid_yaml_throws_a_message() {
+    let err = parse_objects("kind: [unclosed").unwrap_err();
+    let err: JsValue = err.into();
+    let msg = js_sys::Reflect::get(&err, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(msg.starts_with("parseObjects:"), "{msg}");
+}
