@@ -1,1 +1,382 @@
-//! Conntrack (in progress).
+//! The conntrack table: what keeps an established connection on the
+//! endpoint it was DNATed to, whatever kube-proxy rewrites later.
+//!
+//! Each entry holds the original tuple (as the client sent it) and the reply
+//! tuple (as the endpoint answers, after NAT), so a packet can be found in
+//! either direction and the reply un-NATed. Timeouts follow the kernel's
+//! nf_conntrack defaults, with the TCP values kube-proxy sets
+//! (`conntrack.tcpEstablishedTimeout` 24 h and `tcpCloseWaitTimeout` 1 h in
+//! KubeProxyConfiguration). Expiry is evaluated at a [`SimTime`] the caller
+//! passes; nothing reads a clock.
+//!
+//! [`Table::clean_stale_udp`] is kube-proxy's `CleanStaleEntries`
+//! (pkg/proxy/conntrack/cleanup.go). Storage is `BTreeMap`s keyed by entry id
+//! and tuples, so listing order is deterministic.
+
+use super::{service_ports, NodeFacts};
+use crate::model::{EndpointSlice, Service};
+use crate::net::{Endpoint4, Ipv4Addr, Protocol};
+use crate::time::{SimDuration, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// One direction of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tuple {
+    pub proto: Protocol,
+    pub src: Endpoint4,
+    pub dst: Endpoint4,
+}
+
+impl Tuple {
+    /// The same flow seen from the other end.
+    pub fn reversed(&self) -> Tuple {
+        Tuple {
+            proto: self.proto,
+            src: self.dst,
+            dst: self.src,
+        }
+    }
+}
+
+/// Connection state, enough to pick the kernel's timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConnState {
+    /// TCP SYN seen, no answer yet (nf_conntrack_tcp_timeout_syn_sent, 120 s).
+    TcpSynSent,
+    /// TCP established (kube-proxy sets 86400 s).
+    TcpEstablished,
+    /// TCP close-wait (kube-proxy sets 3600 s).
+    TcpCloseWait,
+    /// TCP time-wait (kernel 120 s).
+    TcpTimeWait,
+    /// UDP, no reply seen yet (nf_conntrack_udp_timeout, 30 s).
+    UdpUnreplied,
+    /// UDP, replies seen: a stream (nf_conntrack_udp_timeout_stream, 120 s).
+    UdpStream,
+}
+
+impl ConnState {
+    /// The timeout that applies after a packet in this state.
+    pub fn timeout(self) -> SimDuration {
+        SimDuration::from_secs(match self {
+            ConnState::TcpSynSent => 120,
+            ConnState::TcpEstablished => 86_400,
+            ConnState::TcpCloseWait => 3_600,
+            ConnState::TcpTimeWait => 120,
+            ConnState::UdpUnreplied => 30,
+            ConnState::UdpStream => 120,
+        })
+    }
+
+    /// The state word `conntrack -L` prints (none for UDP).
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            ConnState::TcpSynSent => Some("SYN_SENT"),
+            ConnState::TcpEstablished => Some("ESTABLISHED"),
+            ConnState::TcpCloseWait => Some("CLOSE_WAIT"),
+            ConnState::TcpTimeWait => Some("TIME_WAIT"),
+            ConnState::UdpUnreplied | ConnState::UdpStream => None,
+        }
+    }
+
+    fn initial(proto: Protocol) -> ConnState {
+        match proto {
+            Protocol::Udp => ConnState::UdpUnreplied,
+            _ => ConnState::TcpSynSent,
+        }
+    }
+}
+
+/// A tracked connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: u64,
+    pub original: Tuple,
+    pub reply: Tuple,
+    pub state: ConnState,
+    /// A reply has been seen.
+    pub seen_reply: bool,
+    /// The entry disappears at this time unless refreshed.
+    pub expires: SimTime,
+    /// The packet mark when the entry was created.
+    pub mark: u32,
+}
+
+impl Entry {
+    /// The client-visible destination was rewritten (DNAT).
+    pub fn is_dnat(&self) -> bool {
+        self.reply.src != self.original.dst
+    }
+    /// The source was rewritten (SNAT/MASQUERADE).
+    pub fn is_snat(&self) -> bool {
+        self.reply.dst != self.original.src
+    }
+}
+
+/// The connection-tracking table of one node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    entries: BTreeMap<u64, Entry>,
+    by_original: BTreeMap<Tuple, u64>,
+    by_reply: BTreeMap<Tuple, u64>,
+    next_id: u64,
+}
+
+impl Table {
+    pub fn new() -> Table {
+        Table::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All entries in creation order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// Track a new connection. `reply` is the tuple replies will carry: its
+    /// source is the DNAT destination (or the original destination) and its
+    /// destination the (possibly masqueraded) client address. If either
+    /// tuple is already tracked the old entry is replaced, as the kernel
+    /// would refuse to confirm a clashing one; returns the new entry's id.
+    pub fn insert(&mut self, original: Tuple, reply: Tuple, mark: u32, now: SimTime) -> u64 {
+        for old in [
+            self.by_original.get(&original).copied(),
+            self.by_reply.get(&reply).copied(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            self.remove(old);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let state = ConnState::initial(original.proto);
+        self.entries.insert(
+            id,
+            Entry {
+                id,
+                original,
+                reply,
+                state,
+                seen_reply: false,
+                expires: now + state.timeout(),
+                mark,
+            },
+        );
+        self.by_original.insert(original, id);
+        self.by_reply.insert(reply, id);
+        id
+    }
+
+    /// The live entry whose original direction is `t`.
+    pub fn lookup_original(&self, t: &Tuple, now: SimTime) -> Option<&Entry> {
+        let e = self.entries.get(self.by_original.get(t)?)?;
+        (e.expires > now).then_some(e)
+    }
+
+    /// The live entry whose reply direction is `t` (for reverse NAT: a reply
+    /// from the endpoint finds the client and the service address to restore).
+    pub fn lookup_reply(&self, t: &Tuple, now: SimTime) -> Option<&Entry> {
+        let e = self.entries.get(self.by_reply.get(t)?)?;
+        (e.expires > now).then_some(e)
+    }
+
+    /// A packet of entry `id` was seen (`reply` tells the direction); moves
+    /// the state on and restarts the timeout. TCP `fin` moves an established
+    /// connection to close-wait, a second one to time-wait.
+    pub fn touch(&mut self, id: u64, reply: bool, fin: bool, now: SimTime) {
+        let Some(e) = self.entries.get_mut(&id) else {
+            return;
+        };
+        if reply {
+            e.seen_reply = true;
+        }
+        e.state = match (e.state, reply, fin) {
+            (ConnState::TcpSynSent, true, false) => ConnState::TcpEstablished,
+            (ConnState::TcpEstablished, _, true) => ConnState::TcpCloseWait,
+            (ConnState::TcpCloseWait, _, true) => ConnState::TcpTimeWait,
+            (ConnState::UdpUnreplied, true, _) => ConnState::UdpStream,
+            (s, _, _) => s,
+        };
+        e.expires = now + e.state.timeout();
+    }
+
+    /// Remove an entry.
+    pub fn remove(&mut self, id: u64) -> Option<Entry> {
+        let e = self.entries.remove(&id)?;
+        self.by_original.remove(&e.original);
+        self.by_reply.remove(&e.reply);
+        Some(e)
+    }
+
+    /// Drop every entry whose timeout has passed at `now`; returns them in
+    /// id order.
+    pub fn expire(&mut self, now: SimTime) -> Vec<Entry> {
+        let dead: Vec<u64> = self
+            .entries
+            .values()
+            .filter(|e| e.expires <= now)
+            .map(|e| e.id)
+            .collect();
+        dead.into_iter().filter_map(|id| self.remove(id)).collect()
+    }
+
+    /// The earliest expiry, for the event queue.
+    pub fn next_expiry(&self) -> Option<SimTime> {
+        self.entries.values().map(|e| e.expires).min()
+    }
+
+    /// kube-proxy's `CleanStaleEntries` (pkg/proxy/conntrack/cleanup.go),
+    /// run after a sync: for each UDP service port with at least one serving
+    /// endpoint, delete the UDP entries whose original destination is one of
+    /// its service addresses (ClusterIP, LoadBalancer VIPs, externalIPs) with
+    /// its port, or whose original destination port is its nodePort, and
+    /// whose reply source is not a serving endpoint. TCP is never flushed;
+    /// a service port with no serving endpoint is skipped. Returns the
+    /// removed entries in id order.
+    pub fn clean_stale_udp(
+        &mut self,
+        services: &[Service],
+        slices: &[EndpointSlice],
+        facts: &NodeFacts,
+    ) -> Vec<Entry> {
+        let mut doomed = BTreeSet::new();
+        for sp in service_ports(services, slices, facts) {
+            if sp.protocol != Protocol::Udp {
+                continue;
+            }
+            let serving: BTreeSet<Endpoint4> = sp
+                .endpoints
+                .iter()
+                .filter(|e| e.serving)
+                .map(|e| e.addr)
+                .collect();
+            if serving.is_empty() {
+                continue;
+            }
+            let vips: BTreeSet<Ipv4Addr> = std::iter::once(sp.cluster_ip)
+                .chain(sp.lb_vips.iter().copied())
+                .chain(sp.external_ips.iter().copied())
+                .collect();
+            for e in self.entries.values() {
+                if e.original.proto != Protocol::Udp || serving.contains(&e.reply.src) {
+                    continue;
+                }
+                let to_vip = vips.contains(&e.original.dst.ip) && e.original.dst.port == sp.port;
+                let to_node_port = sp.node_port != 0 && e.original.dst.port == sp.node_port;
+                if to_vip || to_node_port {
+                    doomed.insert(e.id);
+                }
+            }
+        }
+        doomed
+            .into_iter()
+            .filter_map(|id| self.remove(id))
+            .collect()
+    }
+
+    /// `conntrack -L` text, one line per live entry, in id order:
+    /// `tcp      6 86399 ESTABLISHED src=… dst=… sport=… dport=… src=… … [ASSURED] mark=0 use=1`.
+    pub fn render(&self, now: SimTime) -> String {
+        let mut out = String::new();
+        for e in self.entries.values().filter(|e| e.expires > now) {
+            let (name, num) = match e.original.proto {
+                Protocol::Tcp => ("tcp", 6),
+                Protocol::Udp => ("udp", 17),
+                Protocol::Sctp => ("sctp", 132),
+            };
+            let left = e.expires.since(now).as_secs();
+            let _ = write!(out, "{name:<8} {num} {left} ");
+            if let Some(l) = e.state.label() {
+                let _ = write!(out, "{l} ");
+            }
+            let t = |t: &Tuple| {
+                format!(
+                    "src={} dst={} sport={} dport={}",
+                    t.src.ip, t.dst.ip, t.src.port, t.dst.port
+                )
+            };
+            let _ = write!(out, "{}", t(&e.original));
+            if !e.seen_reply {
+                out.push_str(" [UNREPLIED]");
+            }
+            let _ = write!(out, " {}", t(&e.reply));
+            if e.seen_reply && e.state != ConnState::TcpSynSent {
+                out.push_str(" [ASSURED]");
+            }
+            let _ = writeln!(out, " mark={} use=1", e.mark);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(s: &str) -> Endpoint4 {
+        Endpoint4::parse(s).unwrap()
+    }
+
+    fn conn(proto: Protocol) -> (Tuple, Tuple) {
+        let orig = Tuple {
+            proto,
+            src: ep("10.0.0.2:40000"),
+            dst: ep("172.30.0.41:80"),
+        };
+        let reply = Tuple {
+            proto,
+            src: ep("10.180.0.1:80"),
+            dst: ep("10.0.0.2:40000"),
+        };
+        (orig, reply)
+    }
+
+    #[test]
+    fn lookup_both_directions_and_expiry() {
+        let mut t = Table::new();
+        let (o, r) = conn(Protocol::Tcp);
+        let id = t.insert(o, r, 0, SimTime::from_secs(10));
+        assert_eq!(
+            t.lookup_original(&o, SimTime::from_secs(11)).map(|e| e.id),
+            Some(id)
+        );
+        assert!(t
+            .lookup_reply(&r, SimTime::from_secs(11))
+            .unwrap()
+            .is_dnat());
+        // SYN_SENT lasts 120 s.
+        assert!(t.lookup_original(&o, SimTime::from_secs(130)).is_none());
+        t.touch(id, true, false, SimTime::from_secs(11));
+        assert_eq!(t.entries().next().unwrap().state, ConnState::TcpEstablished);
+        let deadline = SimTime::from_secs(11 + 86_400);
+        assert!(t.lookup_original(&o, SimTime(deadline.0 - 1)).is_some());
+        assert!(t.expire(SimTime(deadline.0 - 1)).is_empty());
+        assert_eq!(t.expire(deadline).len(), 1);
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn udp_timeouts_and_render() {
+        let mut t = Table::new();
+        let (o, r) = conn(Protocol::Udp);
+        let id = t.insert(o, r, 0, SimTime::ZERO);
+        assert_eq!(
+            t.render(SimTime::from_secs(1)),
+            "udp      17 29 src=10.0.0.2 dst=172.30.0.41 sport=40000 dport=80 [UNREPLIED] src=10.180.0.1 dst=10.0.0.2 sport=80 dport=40000 mark=0 use=1\n"
+        );
+        t.touch(id, true, false, SimTime::from_secs(1));
+        assert!(t
+            .render(SimTime::from_secs(1))
+            .starts_with("udp      17 120 src="));
+        assert!(t.render(SimTime::from_secs(1)).contains("[ASSURED]"));
+        assert_eq!(t.expire(SimTime::from_secs(121)).len(), 1);
+    }
+}

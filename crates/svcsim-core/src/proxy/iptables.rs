@@ -76,18 +76,18 @@ pub fn generate(services: &[Service], slices: &[EndpointSlice], facts: &NodeFact
 
 /// Chains of one table while they are being written.
 #[derive(Default)]
-struct TableBuf {
+pub(super) struct TableBuf {
     chains: BTreeMap<String, (bool, Vec<Rule>)>,
 }
 
 impl TableBuf {
-    fn declare(&mut self, name: &str) {
+    pub(super) fn declare(&mut self, name: &str) {
         self.chains.entry(name.to_string()).or_default();
     }
-    fn builtin(&mut self, name: &str) {
+    pub(super) fn builtin(&mut self, name: &str) {
         self.chains.entry(name.to_string()).or_default().0 = true;
     }
-    fn push(&mut self, chain: &str, rule: Rule) {
+    pub(super) fn push(&mut self, chain: &str, rule: Rule) {
         match self.chains.get_mut(chain) {
             Some(c) => c.1.push(rule),
             None => {
@@ -100,7 +100,13 @@ impl TableBuf {
     /// other KUBE-* alphabetically, then the rest alphabetically. The
     /// service-entry chains are stable-sorted by comment, the nat
     /// KUBE-SERVICES "must be the last rule" rule staying last.
-    fn finish(self, name: TableName) -> Table {
+    pub(super) fn finish(self, name: TableName) -> Table {
+        self.finish_sorted(name, true)
+    }
+
+    /// `sort_entry_rules` false keeps every chain's rules as written (IPVS
+    /// mode, whose KUBE-SERVICES order matters and has no per-service rules).
+    pub(super) fn finish_sorted(self, name: TableName, sort_entry_rules: bool) -> Table {
         let mut chains: Vec<Chain> = self
             .chains
             .into_iter()
@@ -120,7 +126,7 @@ impl TableBuf {
         // keeps it within each rank.
         chains.sort_by_key(|c| rank(&c.name));
         for c in &mut chains {
-            if c.name == KUBE_NODEPORTS || c.name == KUBE_SERVICES {
+            if sort_entry_rules && (c.name == KUBE_NODEPORTS || c.name == KUBE_SERVICES) {
                 let key = |r: &Rule| {
                     let cm = r.comment().unwrap_or("");
                     (cm.contains("must be the last rule"), cm.to_string())

@@ -1,1 +1,1124 @@
-//! IPVS mode (in progress).
+//! kube-proxy's IPVS mode: virtual servers, real servers, the kube-ipvs0
+//! dummy addresses, the ipsets, and the constant iptables rules around them.
+//!
+//! Built from pkg/proxy/ipvs/proxier.go (`syncProxyRules`, `syncService`,
+//! `syncEndpoint`, `writeIptablesRules`, `acceptIPVSTraffic`) as summarised
+//! in the project's reference/ipvs.md. Load balancing is the kernel's
+//! scheduler, not iptables `statistic`: [`IpvsState::schedule`] implements
+//! `rr`, `lc` and `sh` deterministically.
+//!
+//! Not modelled: graceful deletion (weight-0 real servers while connections
+//! drain; svcsim generates from the current objects only), the `mh`
+//! scheduler, and the KUBE-IPVS-OUT-FILTER rules (they need the `-m ipvs`
+//! match, which svcsim does not have).
+
+use super::iptables::{
+    TableBuf, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
+};
+use super::rules::{Addr, CtState, Match, Rule, Ruleset, TableName, Target};
+use super::{categorize, service_ports, NodeFacts, ServicePortInfo};
+use crate::model::{EndpointSlice, Service};
+use crate::net::{Cidr, Endpoint4, Ipv4Addr, Protocol};
+use crate::time::{SimDuration, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// The dummy interface every service VIP is bound to (`defaultDummyDevice`).
+pub const DUMMY_DEVICE: &str = "kube-ipvs0";
+
+/// IPVS schedulers svcsim implements. kube-proxy uses one for all virtual
+/// servers (`--ipvs-scheduler`, default `rr`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scheduler {
+    /// Round robin: real servers in turn.
+    #[default]
+    Rr,
+    /// Least connection: the real server with the fewest active connections
+    /// (inactive ones weigh 1/256, as in the kernel's ip_vs_lc); ties go to
+    /// the first in order.
+    Lc,
+    /// Source hashing: a fixed table of 256 buckets filled with the real
+    /// servers in turn; the bucket is `hash_32(src, 8)`, the kernel's
+    /// multiplicative hash (`src * 0x61C88647 >> 24`) of the client IP as a
+    /// host-order integer, as in ip_vs_sh.c without the port flag.
+    Sh,
+}
+
+impl Scheduler {
+    pub fn parse(s: &str) -> Option<Scheduler> {
+        match s {
+            "rr" => Some(Scheduler::Rr),
+            "lc" => Some(Scheduler::Lc),
+            "sh" => Some(Scheduler::Sh),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheduler::Rr => "rr",
+            Scheduler::Lc => "lc",
+            Scheduler::Sh => "sh",
+        }
+    }
+}
+
+/// What address of the Service a virtual server stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Frontend {
+    ClusterIp,
+    ExternalIp,
+    LoadBalancer,
+    NodePort,
+}
+
+/// A real server (one endpoint) of a virtual server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RealServer {
+    pub addr: Endpoint4,
+    /// kube-proxy always uses weight 1.
+    pub weight: u32,
+    pub active_conns: u32,
+    pub inactive_conns: u32,
+}
+
+/// One IPVS virtual server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtualServer {
+    pub proto: Protocol,
+    pub addr: Ipv4Addr,
+    pub port: u16,
+    pub frontend: Frontend,
+    /// The service port it belongs to (`ns/name:port`).
+    pub spn: String,
+    pub scheduler: Scheduler,
+    /// `Some(seconds)` with ClientIP session affinity (`FlagPersistent`).
+    pub persistent_secs: Option<u32>,
+    pub real_servers: Vec<RealServer>,
+}
+
+/// An ipset kube-proxy fills in IPVS mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpSet {
+    pub name: &'static str,
+    pub set_type: &'static str,
+    pub comment: &'static str,
+    /// Entries as `ipset` prints them, e.g. `172.30.0.41,tcp:80`.
+    pub entries: BTreeSet<String>,
+}
+
+/// A node's IPVS program: virtual servers (sorted by protocol, address,
+/// port), dummy-interface addresses, ipsets and iptables rules, plus the
+/// scheduler state that [`IpvsState::schedule`] moves on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IpvsState {
+    pub virtual_servers: Vec<VirtualServer>,
+    /// Addresses bound to kube-ipvs0, sorted.
+    pub dummy_addrs: Vec<Ipv4Addr>,
+    pub ipsets: Vec<IpSet>,
+    /// The constant iptables rules of IPVS mode. `local_addrs` includes the
+    /// kube-ipvs0 addresses, which the kernel treats as local.
+    pub rules: Ruleset,
+    rr_next: Vec<usize>,
+    persistence: BTreeMap<(usize, Ipv4Addr), (Endpoint4, SimTime)>,
+}
+
+/// Per-set facts: (name, type, comment). Order is the one kube-proxy lists
+/// them in (pkg/proxy/ipvs/ipset.go).
+const SETS: &[(&str, &str, &str)] = &[
+    (
+        "KUBE-LOOP-BACK",
+        "hash:ip,port,ip",
+        "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose",
+    ),
+    (
+        "KUBE-CLUSTER-IP",
+        "hash:ip,port",
+        "Kubernetes service cluster ip + port for masquerade purpose",
+    ),
+    (
+        "KUBE-EXTERNAL-IP",
+        "hash:ip,port",
+        "Kubernetes service external ip + port for masquerade and filter purpose",
+    ),
+    (
+        "KUBE-EXTERNAL-IP-LOCAL",
+        "hash:ip,port",
+        "Kubernetes service external ip + port with externalTrafficPolicy=local",
+    ),
+    (
+        "KUBE-LOAD-BALANCER",
+        "hash:ip,port",
+        "Kubernetes service lb portal",
+    ),
+    (
+        "KUBE-LOAD-BALANCER-LOCAL",
+        "hash:ip,port",
+        "Kubernetes service load balancer ip + port with externalTrafficPolicy=local",
+    ),
+    (
+        "KUBE-LOAD-BALANCER-FW",
+        "hash:ip,port",
+        "Kubernetes service load balancer ip + port for load balancer with sourceRange",
+    ),
+    (
+        "KUBE-LOAD-BALANCER-SOURCE-CIDR",
+        "hash:ip,port,net",
+        "Kubernetes service load balancer ip + port + source cidr for packet filter purpose",
+    ),
+    (
+        "KUBE-LOAD-BALANCER-SOURCE-IP",
+        "hash:ip,port,ip",
+        "Kubernetes service load balancer ip + port + source IP for packet filter purpose",
+    ),
+    (
+        "KUBE-NODE-PORT-TCP",
+        "bitmap:port",
+        "Kubernetes nodeport TCP port for masquerade purpose",
+    ),
+    (
+        "KUBE-NODE-PORT-LOCAL-TCP",
+        "bitmap:port",
+        "Kubernetes nodeport TCP port with externalTrafficPolicy=local",
+    ),
+    (
+        "KUBE-NODE-PORT-UDP",
+        "bitmap:port",
+        "Kubernetes nodeport UDP port for masquerade purpose",
+    ),
+    (
+        "KUBE-NODE-PORT-LOCAL-UDP",
+        "bitmap:port",
+        "Kubernetes nodeport UDP port with externalTrafficPolicy=local",
+    ),
+    (
+        "KUBE-NODE-PORT-SCTP-HASH",
+        "hash:ip,port",
+        "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'",
+    ),
+    (
+        "KUBE-NODE-PORT-LOCAL-SCTP-HASH",
+        "hash:ip,port",
+        "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'",
+    ),
+    (
+        "KUBE-HEALTH-CHECK-NODE-PORT",
+        "bitmap:port",
+        "Kubernetes health check node port",
+    ),
+    (
+        "KUBE-IPVS-IPS",
+        "hash:ip",
+        "Addresses on the ipvs interface",
+    ),
+];
+
+struct Sets(BTreeMap<&'static str, BTreeSet<String>>);
+
+impl Sets {
+    fn add(&mut self, name: &'static str, entry: String) {
+        self.0.entry(name).or_default().insert(entry);
+    }
+    fn non_empty(&self, name: &str) -> bool {
+        self.0.get(name).is_some_and(|s| !s.is_empty())
+    }
+}
+
+/// Build the IPVS program for one node.
+pub fn generate(
+    services: &[Service],
+    slices: &[EndpointSlice],
+    facts: &NodeFacts,
+    scheduler: Scheduler,
+) -> IpvsState {
+    let ports = service_ports(services, slices, facts);
+    let mut vss = Vec::new();
+    let mut dummy = BTreeSet::new();
+    let mut sets = Sets(BTreeMap::new());
+    for sp in &ports {
+        add_service_port(sp, facts, scheduler, &mut vss, &mut dummy, &mut sets);
+    }
+    vss.sort_by_key(|v: &VirtualServer| (v.proto, v.addr, v.port));
+    let dummy_addrs: Vec<Ipv4Addr> = dummy.into_iter().collect();
+    for a in &dummy_addrs {
+        sets.add("KUBE-IPVS-IPS", a.to_string());
+    }
+    let rules = iptables_rules(&sets, facts, &dummy_addrs);
+    let ipsets = SETS
+        .iter()
+        .map(|&(name, set_type, comment)| IpSet {
+            name,
+            set_type,
+            comment,
+            entries: sets.0.get(name).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let n = vss.len();
+    IpvsState {
+        virtual_servers: vss,
+        dummy_addrs,
+        ipsets,
+        rules,
+        rr_next: vec![0; n],
+        persistence: BTreeMap::new(),
+    }
+}
+
+fn add_service_port(
+    sp: &ServicePortInfo,
+    facts: &NodeFacts,
+    scheduler: Scheduler,
+    vss: &mut Vec<VirtualServer>,
+    dummy: &mut BTreeSet<Ipv4Addr>,
+    sets: &mut Sets,
+) {
+    let cat = categorize(sp);
+    let proto = sp.protocol.lower();
+    let ip_port = |ip: Ipv4Addr, port: u16| format!("{ip},{proto}:{port}");
+    // syncEndpoint: local-only when the policy says so and local endpoints
+    // exist; otherwise (including the PR #97081 fallback) the cluster set.
+    let pick = |local_only: bool| -> Vec<RealServer> {
+        let idx = if local_only && !cat.local.is_empty() {
+            &cat.local
+        } else {
+            &cat.cluster
+        };
+        idx.iter()
+            .map(|&i| RealServer {
+                addr: sp.endpoints[i].addr,
+                weight: 1,
+                active_conns: 0,
+                inactive_conns: 0,
+            })
+            .collect()
+    };
+    let internal = pick(sp.internal_policy_local);
+    let external = pick(sp.external_policy_local);
+    let mut vs = |addr: Ipv4Addr, port: u16, frontend: Frontend, rs: &Vec<RealServer>| {
+        vss.push(VirtualServer {
+            proto: sp.protocol,
+            addr,
+            port,
+            frontend,
+            spn: sp.spn.clone(),
+            scheduler,
+            persistent_secs: sp.affinity_seconds,
+            real_servers: rs.clone(),
+        })
+    };
+
+    for e in &sp.endpoints {
+        if e.is_local {
+            sets.add(
+                "KUBE-LOOP-BACK",
+                format!("{},{proto}:{},{}", e.addr.ip, e.addr.port, e.addr.ip),
+            );
+        }
+    }
+
+    vs(sp.cluster_ip, sp.port, Frontend::ClusterIp, &internal);
+    dummy.insert(sp.cluster_ip);
+    sets.add("KUBE-CLUSTER-IP", ip_port(sp.cluster_ip, sp.port));
+
+    for &eip in &sp.external_ips {
+        vs(eip, sp.port, Frontend::ExternalIp, &external);
+        // Newer kube-proxy binds an externalIP only if no other interface has it.
+        if !facts.node_ips.contains(&eip) {
+            dummy.insert(eip);
+        }
+        let set = if sp.external_policy_local {
+            "KUBE-EXTERNAL-IP-LOCAL"
+        } else {
+            "KUBE-EXTERNAL-IP"
+        };
+        sets.add(set, ip_port(eip, sp.port));
+    }
+
+    for &lb in &sp.lb_vips {
+        vs(lb, sp.port, Frontend::LoadBalancer, &external);
+        if !facts.node_ips.contains(&lb) {
+            dummy.insert(lb);
+        }
+        sets.add("KUBE-LOAD-BALANCER", ip_port(lb, sp.port));
+        if sp.external_policy_local {
+            sets.add("KUBE-LOAD-BALANCER-LOCAL", ip_port(lb, sp.port));
+        }
+        if !sp.lb_source_ranges.is_empty() {
+            sets.add("KUBE-LOAD-BALANCER-FW", ip_port(lb, sp.port));
+            let mut allow_node = false;
+            for c in &sp.lb_source_ranges {
+                sets.add(
+                    "KUBE-LOAD-BALANCER-SOURCE-CIDR",
+                    format!("{},{c}", ip_port(lb, sp.port)),
+                );
+                allow_node |= facts.primary_ip().is_some_and(|ip| c.contains(ip));
+            }
+            if allow_node {
+                sets.add(
+                    "KUBE-LOAD-BALANCER-SOURCE-IP",
+                    format!("{},{lb}", ip_port(lb, sp.port)),
+                );
+            }
+        }
+    }
+
+    if sp.node_port != 0 {
+        // One VS per node IP; node IPs are not bound to kube-ipvs0.
+        for &nip in &facts.node_ips {
+            vs(nip, sp.node_port, Frontend::NodePort, &external);
+        }
+        let (all, local) = match sp.protocol {
+            Protocol::Tcp => ("KUBE-NODE-PORT-TCP", "KUBE-NODE-PORT-LOCAL-TCP"),
+            Protocol::Udp => ("KUBE-NODE-PORT-UDP", "KUBE-NODE-PORT-LOCAL-UDP"),
+            Protocol::Sctp => ("KUBE-NODE-PORT-SCTP-HASH", "KUBE-NODE-PORT-LOCAL-SCTP-HASH"),
+        };
+        let entries: Vec<String> = if sp.protocol == Protocol::Sctp {
+            facts
+                .node_ips
+                .iter()
+                .map(|&ip| ip_port(ip, sp.node_port))
+                .collect()
+        } else {
+            vec![sp.node_port.to_string()]
+        };
+        for e in entries {
+            sets.add(all, e.clone());
+            if sp.external_policy_local {
+                sets.add(local, e);
+            }
+        }
+    }
+    if sp.health_check_node_port != 0 {
+        sets.add(
+            "KUBE-HEALTH-CHECK-NODE-PORT",
+            sp.health_check_node_port.to_string(),
+        );
+    }
+}
+
+const KUBE_NODE_PORT: &str = "KUBE-NODE-PORT";
+const KUBE_LOAD_BALANCER: &str = "KUBE-LOAD-BALANCER";
+const KUBE_SOURCE_RANGES_FIREWALL: &str = "KUBE-SOURCE-RANGES-FIREWALL";
+const KUBE_IPVS_FILTER: &str = "KUBE-IPVS-FILTER";
+const KUBE_IPVS_OUT_FILTER: &str = "KUBE-IPVS-OUT-FILTER";
+
+fn set_match(name: &str, flags: &str) -> Match {
+    Match::Set {
+        name: name.to_string(),
+        flags: flags.to_string(),
+        negated: false,
+    }
+}
+
+fn comment_of(name: &str) -> Match {
+    let c = SETS
+        .iter()
+        .find(|s| s.0 == name)
+        .map(|s| s.2)
+        .unwrap_or_default();
+    Match::Comment(c.to_string())
+}
+
+/// `writeIptablesRules` and `acceptIPVSTraffic` (pkg/proxy/ipvs/proxier.go).
+fn iptables_rules(sets: &Sets, facts: &NodeFacts, dummy: &[Ipv4Addr]) -> Ruleset {
+    let mark = facts.masq_mark();
+    let mut filter = TableBuf::default();
+    let mut nat = TableBuf::default();
+    for c in ["INPUT", "FORWARD", "OUTPUT"] {
+        filter.builtin(c);
+    }
+    for c in ["PREROUTING", "OUTPUT", "POSTROUTING"] {
+        nat.builtin(c);
+    }
+    // iptablesJumpChain, each prepended: listed in reverse here.
+    let jumps: [(bool, &str, &str, &str); 9] = [
+        (true, "OUTPUT", KUBE_SERVICES, "kubernetes service portals"),
+        (
+            true,
+            "PREROUTING",
+            KUBE_SERVICES,
+            "kubernetes service portals",
+        ),
+        (
+            true,
+            "POSTROUTING",
+            KUBE_POSTROUTING,
+            "kubernetes postrouting rules",
+        ),
+        (
+            false,
+            "FORWARD",
+            KUBE_FORWARD,
+            "kubernetes forwarding rules",
+        ),
+        (
+            false,
+            "INPUT",
+            KUBE_NODE_PORT,
+            "kubernetes health check rules",
+        ),
+        (
+            false,
+            "INPUT",
+            KUBE_PROXY_FIREWALL,
+            "kube-proxy firewall rules",
+        ),
+        (
+            false,
+            "FORWARD",
+            KUBE_PROXY_FIREWALL,
+            "kube-proxy firewall rules",
+        ),
+        (
+            false,
+            "INPUT",
+            KUBE_IPVS_FILTER,
+            "kubernetes ipvs access filter",
+        ),
+        (
+            false,
+            "OUTPUT",
+            KUBE_IPVS_OUT_FILTER,
+            "kubernetes ipvs access filter",
+        ),
+    ];
+    for (is_nat, src, dst, text) in jumps.into_iter().rev() {
+        let t = if is_nat { &mut nat } else { &mut filter };
+        t.push(
+            src,
+            Rule::new(vec![Match::Comment(text.into())], Target::Jump(dst.into())),
+        );
+    }
+    for c in [
+        KUBE_SERVICES,
+        KUBE_POSTROUTING,
+        KUBE_NODE_PORT,
+        KUBE_LOAD_BALANCER,
+        KUBE_MARK_MASQ,
+    ] {
+        nat.declare(c);
+    }
+    for c in [
+        KUBE_FORWARD,
+        KUBE_NODE_PORT,
+        KUBE_PROXY_FIREWALL,
+        KUBE_SOURCE_RANGES_FIREWALL,
+        KUBE_IPVS_FILTER,
+        KUBE_IPVS_OUT_FILTER,
+    ] {
+        filter.declare(c);
+    }
+    let lo = Cidr {
+        addr: Ipv4Addr::new(127, 0, 0, 0),
+        prefix: 8,
+    };
+    // Ignore localhost clients.
+    nat.push(
+        KUBE_SERVICES,
+        Rule::new(
+            vec![Match::Source {
+                addr: Addr::Net(lo),
+                negated: false,
+            }],
+            Target::Return,
+        ),
+    );
+
+    // ipsetWithIptablesChain: (set, is_nat, from, to, match type, protocol).
+    let masq = KUBE_MARK_MASQ;
+    let table: [(&str, bool, &str, &str, &str, Option<Protocol>); 12] = [
+        (
+            "KUBE-LOOP-BACK",
+            true,
+            KUBE_POSTROUTING,
+            "MASQUERADE",
+            "dst,dst,src",
+            None,
+        ),
+        (
+            "KUBE-LOAD-BALANCER",
+            true,
+            KUBE_SERVICES,
+            KUBE_LOAD_BALANCER,
+            "dst,dst",
+            None,
+        ),
+        (
+            "KUBE-LOAD-BALANCER-LOCAL",
+            true,
+            KUBE_LOAD_BALANCER,
+            "RETURN",
+            "dst,dst",
+            None,
+        ),
+        (
+            "KUBE-NODE-PORT-LOCAL-TCP",
+            true,
+            KUBE_NODE_PORT,
+            "RETURN",
+            "dst",
+            Some(Protocol::Tcp),
+        ),
+        (
+            "KUBE-NODE-PORT-TCP",
+            true,
+            KUBE_NODE_PORT,
+            masq,
+            "dst",
+            Some(Protocol::Tcp),
+        ),
+        (
+            "KUBE-NODE-PORT-LOCAL-UDP",
+            true,
+            KUBE_NODE_PORT,
+            "RETURN",
+            "dst",
+            Some(Protocol::Udp),
+        ),
+        (
+            "KUBE-NODE-PORT-UDP",
+            true,
+            KUBE_NODE_PORT,
+            masq,
+            "dst",
+            Some(Protocol::Udp),
+        ),
+        (
+            "KUBE-NODE-PORT-LOCAL-SCTP-HASH",
+            true,
+            KUBE_NODE_PORT,
+            "RETURN",
+            "dst,dst",
+            Some(Protocol::Sctp),
+        ),
+        (
+            "KUBE-NODE-PORT-SCTP-HASH",
+            true,
+            KUBE_NODE_PORT,
+            masq,
+            "dst,dst",
+            Some(Protocol::Sctp),
+        ),
+        (
+            "KUBE-LOAD-BALANCER-FW",
+            false,
+            KUBE_PROXY_FIREWALL,
+            KUBE_SOURCE_RANGES_FIREWALL,
+            "dst,dst",
+            None,
+        ),
+        (
+            "KUBE-LOAD-BALANCER-SOURCE-CIDR",
+            false,
+            KUBE_SOURCE_RANGES_FIREWALL,
+            "RETURN",
+            "dst,dst,src",
+            None,
+        ),
+        (
+            "KUBE-LOAD-BALANCER-SOURCE-IP",
+            false,
+            KUBE_SOURCE_RANGES_FIREWALL,
+            "RETURN",
+            "dst,dst,src",
+            None,
+        ),
+    ];
+    for (set, is_nat, from, to, mt, proto) in table {
+        if !sets.non_empty(set) {
+            continue;
+        }
+        let mut m = Vec::new();
+        if let Some(p) = proto {
+            m.push(Match::Protocol {
+                proto: p,
+                module: false,
+            });
+        }
+        m.push(comment_of(set));
+        m.push(set_match(set, mt));
+        let target = match to {
+            "MASQUERADE" => Target::Masquerade {
+                random_fully: facts.random_fully,
+            },
+            "RETURN" => Target::Return,
+            c => Target::Jump(c.to_string()),
+        };
+        let t = if is_nat { &mut nat } else { &mut filter };
+        t.push(from, Rule::new(m, target));
+    }
+
+    if sets.non_empty("KUBE-CLUSTER-IP") {
+        let mut m = vec![comment_of("KUBE-CLUSTER-IP")];
+        if facts.masquerade_all {
+            m.push(set_match("KUBE-CLUSTER-IP", "dst,dst"));
+        } else if let Some(c) = facts.cluster_cidr {
+            m.push(set_match("KUBE-CLUSTER-IP", "dst,dst"));
+            m.push(Match::Source {
+                addr: Addr::Net(c),
+                negated: true,
+            });
+        } else {
+            m.push(set_match("KUBE-CLUSTER-IP", "src,dst"));
+        }
+        nat.push(KUBE_SERVICES, Rule::new(m, Target::Jump(masq.into())));
+    }
+    let external_ip_rules = |nat: &mut TableBuf, base: Vec<Match>| {
+        let mut a = base.clone();
+        a.push(Match::Fixed {
+            text: "-m physdev ! --physdev-is-in".into(),
+            result: true,
+        });
+        a.push(Match::AddrTypeLocal {
+            source: true,
+            negated: true,
+        });
+        nat.push(KUBE_SERVICES, Rule::new(a, Target::Accept));
+        let mut b = base;
+        b.push(Match::AddrTypeLocal {
+            source: false,
+            negated: false,
+        });
+        nat.push(KUBE_SERVICES, Rule::new(b, Target::Accept));
+    };
+    if sets.non_empty("KUBE-EXTERNAL-IP") {
+        let base = vec![
+            comment_of("KUBE-EXTERNAL-IP"),
+            set_match("KUBE-EXTERNAL-IP", "dst,dst"),
+        ];
+        nat.push(
+            KUBE_SERVICES,
+            Rule::new(base.clone(), Target::Jump(masq.into())),
+        );
+        external_ip_rules(&mut nat, base);
+    }
+    if sets.non_empty("KUBE-EXTERNAL-IP-LOCAL") {
+        let base = vec![
+            comment_of("KUBE-EXTERNAL-IP-LOCAL"),
+            set_match("KUBE-EXTERNAL-IP-LOCAL", "dst,dst"),
+        ];
+        external_ip_rules(&mut nat, base);
+    }
+    nat.push(
+        KUBE_SERVICES,
+        Rule::new(
+            vec![Match::AddrTypeLocal {
+                source: false,
+                negated: false,
+            }],
+            Target::Jump(KUBE_NODE_PORT.into()),
+        ),
+    );
+    nat.push(
+        KUBE_LOAD_BALANCER,
+        Rule::new(vec![], Target::Jump(masq.into())),
+    );
+    filter.push(KUBE_SOURCE_RANGES_FIREWALL, Rule::new(vec![], Target::Drop));
+    for set in ["KUBE-CLUSTER-IP", "KUBE-LOAD-BALANCER"] {
+        if sets.non_empty(set) {
+            nat.push(
+                KUBE_SERVICES,
+                Rule::new(vec![set_match(set, "dst,dst")], Target::Accept),
+            );
+        }
+    }
+    filter.push(
+        KUBE_FORWARD,
+        Rule::new(
+            vec![
+                Match::Comment("kubernetes forwarding rules".into()),
+                Match::Mark {
+                    value: mark,
+                    mask: mark,
+                    negated: false,
+                },
+            ],
+            Target::Accept,
+        ),
+    );
+    filter.push(
+        KUBE_FORWARD,
+        Rule::new(
+            vec![
+                Match::Comment("kubernetes forwarding conntrack rule".into()),
+                Match::ConnState {
+                    states: vec![CtState::Related, CtState::Established],
+                    negated: false,
+                },
+            ],
+            Target::Accept,
+        ),
+    );
+    filter.push(
+        KUBE_NODE_PORT,
+        Rule::new(
+            vec![
+                comment_of("KUBE-HEALTH-CHECK-NODE-PORT"),
+                set_match("KUBE-HEALTH-CHECK-NODE-PORT", "dst"),
+            ],
+            Target::Accept,
+        ),
+    );
+    for (set, mt) in [
+        ("KUBE-LOAD-BALANCER", "dst,dst"),
+        ("KUBE-CLUSTER-IP", "dst,dst"),
+        ("KUBE-EXTERNAL-IP", "dst,dst"),
+        ("KUBE-EXTERNAL-IP-LOCAL", "dst,dst"),
+        ("KUBE-HEALTH-CHECK-NODE-PORT", "dst"),
+    ] {
+        filter.push(
+            KUBE_IPVS_FILTER,
+            Rule::new(vec![set_match(set, mt)], Target::Return),
+        );
+    }
+    filter.push(
+        KUBE_IPVS_FILTER,
+        Rule::new(
+            vec![
+                Match::ConnState {
+                    states: vec![CtState::New],
+                    negated: false,
+                },
+                set_match("KUBE-IPVS-IPS", "dst"),
+            ],
+            Target::Reject,
+        ),
+    );
+    nat.push(
+        KUBE_POSTROUTING,
+        Rule::new(
+            vec![Match::Mark {
+                value: mark,
+                mask: mark,
+                negated: true,
+            }],
+            Target::Return,
+        ),
+    );
+    nat.push(KUBE_POSTROUTING, Rule::new(vec![], Target::MarkXor(mark)));
+    nat.push(
+        KUBE_POSTROUTING,
+        Rule::new(
+            vec![Match::Comment(
+                "kubernetes service traffic requiring SNAT".into(),
+            )],
+            Target::Masquerade {
+                random_fully: facts.random_fully,
+            },
+        ),
+    );
+    nat.push(KUBE_MARK_MASQ, Rule::new(vec![], Target::MarkOr(mark)));
+
+    let mut local_addrs = facts.node_ips.clone();
+    local_addrs.extend(
+        dummy
+            .iter()
+            .copied()
+            .filter(|a| !facts.node_ips.contains(a)),
+    );
+    Ruleset {
+        tables: vec![
+            filter.finish_sorted(TableName::Filter, false),
+            nat.finish_sorted(TableName::Nat, false),
+        ],
+        local_addrs,
+    }
+}
+
+/// `hash_32(val, bits)` from the Linux kernel (include/linux/hash.h).
+fn hash_32(val: u32, bits: u32) -> u32 {
+    val.wrapping_mul(0x61C8_8647) >> (32 - bits)
+}
+
+impl IpvsState {
+    /// The virtual server for a destination, if any.
+    pub fn find(&self, proto: Protocol, addr: Ipv4Addr, port: u16) -> Option<usize> {
+        self.virtual_servers
+            .binary_search_by_key(&(proto, addr, port), |v| (v.proto, v.addr, v.port))
+            .ok()
+    }
+
+    /// Pick a real server for a new connection from `src` to virtual server
+    /// `vs`, as the kernel's scheduler would, and count it as active.
+    /// `None` when the virtual server has no usable real server (the kernel
+    /// then refuses the connection). With ClientIP affinity (persistence), a
+    /// client seen within the timeout gets its previous real server again.
+    pub fn schedule(&mut self, vs: usize, src: Ipv4Addr, now: SimTime) -> Option<Endpoint4> {
+        let v = self.virtual_servers.get(vs)?;
+        let usable: Vec<usize> = (0..v.real_servers.len())
+            .filter(|&i| v.real_servers[i].weight > 0)
+            .collect();
+        if usable.is_empty() {
+            return None;
+        }
+        let timeout = v
+            .persistent_secs
+            .map(|s| SimDuration::from_secs(u64::from(s)));
+        if let Some(t) = timeout {
+            if let Some(&(ep, last)) = self.persistence.get(&(vs, src)) {
+                let still_there = usable.iter().any(|&i| v.real_servers[i].addr == ep);
+                if still_there && now.since(last) <= t {
+                    self.persistence.insert((vs, src), (ep, now));
+                    self.count(vs, ep);
+                    return Some(ep);
+                }
+            }
+        }
+        let pick = match v.scheduler {
+            Scheduler::Rr => {
+                let k = self.rr_next[vs] % usable.len();
+                self.rr_next[vs] = k + 1;
+                usable[k]
+            }
+            Scheduler::Lc => {
+                let load = |i: usize| {
+                    let r = &v.real_servers[i];
+                    (u64::from(r.active_conns) << 8) + u64::from(r.inactive_conns)
+                };
+                // min_by_key keeps the first of equal loads.
+                usable
+                    .iter()
+                    .copied()
+                    .min_by_key(|&i| load(i))
+                    .unwrap_or(usable[0])
+            }
+            Scheduler::Sh => {
+                let bucket = hash_32(u32::from(src), 8) as usize;
+                usable[bucket % usable.len()]
+            }
+        };
+        let ep = v.real_servers[pick].addr;
+        if timeout.is_some() {
+            self.persistence.insert((vs, src), (ep, now));
+        }
+        self.count(vs, ep);
+        Some(ep)
+    }
+
+    fn count(&mut self, vs: usize, ep: Endpoint4) {
+        if let Some(r) = self.virtual_servers[vs]
+            .real_servers
+            .iter_mut()
+            .find(|r| r.addr == ep)
+        {
+            r.active_conns += 1;
+        }
+    }
+
+    /// A connection to `ep` through `vs` ended: it stops counting as active
+    /// (IPVS keeps it as inactive until its entry times out; svcsim drops it).
+    pub fn release(&mut self, vs: usize, ep: Endpoint4) {
+        if let Some(r) = self
+            .virtual_servers
+            .get_mut(vs)
+            .and_then(|v| v.real_servers.iter_mut().find(|r| r.addr == ep))
+        {
+            r.active_conns = r.active_conns.saturating_sub(1);
+        }
+    }
+
+    /// `ipvsadm -Ln` text. Virtual servers are sorted by protocol, address
+    /// and port (the kernel lists them in hash order; svcsim picks a stable
+    /// one).
+    pub fn render_ipvsadm(&self) -> String {
+        let mut out = String::new();
+        out.push_str("IP Virtual Server version 1.2.1 (size=4096)\n");
+        out.push_str("Prot LocalAddress:Port Scheduler Flags\n");
+        out.push_str("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+        for v in &self.virtual_servers {
+            let _ = write!(
+                out,
+                "{}  {}:{} {}",
+                v.proto.as_str(),
+                v.addr,
+                v.port,
+                v.scheduler.as_str()
+            );
+            if let Some(p) = v.persistent_secs {
+                let _ = write!(out, " persistent {p}");
+            }
+            out.push('\n');
+            for r in &v.real_servers {
+                let _ = writeln!(
+                    out,
+                    "  -> {:<28} {:<7} {:<6} {:<10} {:<10}",
+                    r.addr.to_string(),
+                    "Masq",
+                    r.weight,
+                    r.active_conns,
+                    r.inactive_conns
+                );
+            }
+        }
+        out
+    }
+
+    /// `ip addr show kube-ipvs0`-style listing of the dummy addresses.
+    pub fn render_dummy(&self) -> String {
+        let mut out = format!("{DUMMY_DEVICE}: <BROADCAST,NOARP> mtu 1500 state DOWN\n");
+        for a in &self.dummy_addrs {
+            let _ = writeln!(out, "    inet {a}/32 scope global {DUMMY_DEVICE}");
+        }
+        out
+    }
+
+    /// The ipsets in `ipset save` style (non-empty sets only).
+    pub fn render_ipsets(&self) -> String {
+        let mut out = String::new();
+        for s in self.ipsets.iter().filter(|s| !s.entries.is_empty()) {
+            let _ = writeln!(
+                out,
+                "create {} {} comment \"{}\"",
+                s.name, s.set_type, s.comment
+            );
+            for e in &s.entries {
+                let _ = writeln!(out, "add {} {e}", s.name);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Endpoint, EndpointPort, ObjectMeta, ServicePort, ServiceSpec};
+
+    fn objects(n_eps: u8, affinity: bool) -> (Vec<Service>, Vec<EndpointSlice>) {
+        let mut svc = Service {
+            metadata: ObjectMeta {
+                name: "web".into(),
+                namespace: Some("ns".into()),
+                ..Default::default()
+            },
+            spec: ServiceSpec {
+                type_: Some("NodePort".into()),
+                cluster_ip: Some("10.96.0.10".into()),
+                ports: vec![ServicePort {
+                    name: Some("http".into()),
+                    protocol: Some("TCP".into()),
+                    port: 80,
+                    node_port: Some(30080),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        if affinity {
+            svc.spec.session_affinity = Some("ClientIP".into());
+        }
+        let mut sl = EndpointSlice {
+            metadata: ObjectMeta {
+                name: "web-1".into(),
+                namespace: Some("ns".into()),
+                ..Default::default()
+            },
+            address_type: "IPv4".into(),
+            ports: vec![EndpointPort {
+                name: Some("http".into()),
+                port: Some(8080),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        sl.metadata
+            .labels
+            .insert("kubernetes.io/service-name".into(), "web".into());
+        for i in 0..n_eps {
+            sl.endpoints.push(Endpoint {
+                addresses: vec![format!("10.244.0.{}", i + 1)],
+                node_name: Some(if i == 0 { "n1" } else { "n2" }.into()),
+                ..Default::default()
+            });
+        }
+        (vec![svc], vec![sl])
+    }
+
+    fn facts() -> NodeFacts {
+        NodeFacts::new("n1", vec![Ipv4Addr::new(192, 168, 0, 2)])
+    }
+
+    #[test]
+    fn rr_cycles_in_real_server_order() {
+        let (s, e) = objects(3, false);
+        let mut st = generate(&s, &e, &facts(), Scheduler::Rr);
+        let vs = st
+            .find(Protocol::Tcp, Ipv4Addr::new(10, 96, 0, 10), 80)
+            .unwrap();
+        let src = Ipv4Addr::new(10, 0, 0, 9);
+        let picks: Vec<String> = (0..6)
+            .map(|_| st.schedule(vs, src, SimTime::ZERO).unwrap().to_string())
+            .collect();
+        assert_eq!(
+            picks,
+            [
+                "10.244.0.1:8080",
+                "10.244.0.2:8080",
+                "10.244.0.3:8080",
+                "10.244.0.1:8080",
+                "10.244.0.2:8080",
+                "10.244.0.3:8080"
+            ]
+        );
+        // NodePort VS on the node IP, ClusterIP on kube-ipvs0 only.
+        assert!(st
+            .find(Protocol::Tcp, Ipv4Addr::new(192, 168, 0, 2), 30080)
+            .is_some());
+        assert_eq!(st.dummy_addrs, vec![Ipv4Addr::new(10, 96, 0, 10)]);
+    }
+
+    #[test]
+    fn lc_prefers_least_loaded_and_sh_is_sticky() {
+        let (s, e) = objects(3, false);
+        let mut st = generate(&s, &e, &facts(), Scheduler::Lc);
+        let vs = st
+            .find(Protocol::Tcp, Ipv4Addr::new(10, 96, 0, 10), 80)
+            .unwrap();
+        let src = Ipv4Addr::new(10, 0, 0, 9);
+        let a = st.schedule(vs, src, SimTime::ZERO).unwrap();
+        let b = st.schedule(vs, src, SimTime::ZERO).unwrap();
+        assert_ne!(a, b);
+        st.release(vs, a);
+        assert_eq!(st.schedule(vs, src, SimTime::ZERO), Some(a));
+
+        let mut sh = generate(&s, &e, &facts(), Scheduler::Sh);
+        let first = sh.schedule(vs, src, SimTime::ZERO);
+        for _ in 0..5 {
+            assert_eq!(sh.schedule(vs, src, SimTime::ZERO), first);
+        }
+        let spread: BTreeSet<Endpoint4> = (0..64u8)
+            .filter_map(|i| sh.schedule(vs, Ipv4Addr::new(10, 1, 2, i), SimTime::ZERO))
+            .collect();
+        assert_eq!(spread.len(), 3, "sh should use every real server");
+    }
+
+    #[test]
+    fn persistence_holds_within_timeout() {
+        let (s, e) = objects(3, true);
+        let mut st = generate(&s, &e, &facts(), Scheduler::Rr);
+        let vs = st
+            .find(Protocol::Tcp, Ipv4Addr::new(10, 96, 0, 10), 80)
+            .unwrap();
+        let c = Ipv4Addr::new(10, 0, 0, 9);
+        let first = st.schedule(vs, c, SimTime::ZERO);
+        assert_eq!(st.schedule(vs, c, SimTime::from_secs(10_000)), first);
+        // 10800 s after the last use, the template is gone: rr moves on.
+        assert_ne!(
+            st.schedule(vs, c, SimTime::from_secs(10_000 + 10_801)),
+            first
+        );
+    }
+
+    #[test]
+    fn ipvsadm_rendering() {
+        let (s, e) = objects(1, true);
+        let st = generate(&s, &e, &facts(), Scheduler::Rr);
+        let text = st.render_ipvsadm();
+        assert!(text.contains("TCP  10.96.0.10:80 rr persistent 10800\n  -> 10.244.0.1:8080              Masq    1      0          0         \n"), "{text}");
+        assert!(text.contains("TCP  192.168.0.2:30080 rr persistent 10800\n"));
+        let rules = st.rules.render_save();
+        assert!(rules.contains("-A KUBE-SERVICES -m comment --comment \"Kubernetes service cluster ip + port for masquerade purpose\" -m set --match-set KUBE-CLUSTER-IP src,dst -j KUBE-MARK-MASQ\n"), "{rules}");
+        assert!(rules.contains("-A KUBE-NODE-PORT -p tcp -m comment --comment \"Kubernetes nodeport TCP port for masquerade purpose\" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ\n"));
+    }
+}

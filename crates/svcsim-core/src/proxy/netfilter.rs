@@ -187,6 +187,7 @@ impl Walk<'_, '_, '_> {
             // ipsets are not modelled by this interpreter: a set match never
             // matches (negated: always matches).
             Match::Set { negated, .. } => *negated,
+            Match::Fixed { result, .. } => *result,
             Match::Statistic { .. } | Match::Recent { .. } => true,
         })
     }

@@ -123,6 +123,11 @@ pub enum Match {
         flags: String,
         negated: bool,
     },
+    /// A match svcsim does not model, printed verbatim (`text` starts with
+    /// `-m`), with the fixed answer the interpreter gives it. IPVS mode's
+    /// `-m physdev ! --physdev-is-in` is one: svcsim has no bridge ports, so
+    /// it always holds.
+    Fixed { text: String, result: bool },
 }
 
 /// What a matching rule does.
@@ -298,6 +303,9 @@ fn render_match(m: &Match, out: &mut String) {
                 " -m set {}--match-set {name} {flags}",
                 if *negated { "! " } else { "" }
             );
+        }
+        Match::Fixed { text, .. } => {
+            let _ = write!(out, " {text}");
         }
     }
 }
