@@ -981,63 +981,7 @@ impl IpvsState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Endpoint, EndpointPort, ObjectMeta, ServicePort, ServiceSpec};
-
-    fn objects(n_eps: u8, affinity: bool) -> (Vec<Service>, Vec<EndpointSlice>) {
-        let mut svc = Service {
-            metadata: ObjectMeta {
-                name: "web".into(),
-                namespace: Some("ns".into()),
-                ..Default::default()
-            },
-            spec: ServiceSpec {
-                type_: Some("NodePort".into()),
-                cluster_ip: Some("10.96.0.10".into()),
-                ports: vec![ServicePort {
-                    name: Some("http".into()),
-                    protocol: Some("TCP".into()),
-                    port: 80,
-                    node_port: Some(30080),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        if affinity {
-            svc.spec.session_affinity = Some("ClientIP".into());
-        }
-        let mut sl = EndpointSlice {
-            metadata: ObjectMeta {
-                name: "web-1".into(),
-                namespace: Some("ns".into()),
-                ..Default::default()
-            },
-            address_type: "IPv4".into(),
-            ports: vec![EndpointPort {
-                name: Some("http".into()),
-                port: Some(8080),
-                protocol: Some("TCP".into()),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        sl.metadata
-            .labels
-            .insert("kubernetes.io/service-name".into(), "web".into());
-        for i in 0..n_eps {
-            sl.endpoints.push(Endpoint {
-                addresses: vec![format!("10.244.0.{}", i + 1)],
-                node_name: Some(if i == 0 { "n1" } else { "n2" }.into()),
-                ..Default::default()
-            });
-        }
-        (vec![svc], vec![sl])
-    }
-
-    fn facts() -> NodeFacts {
-        NodeFacts::new("n1", vec![Ipv4Addr::new(192, 168, 0, 2)])
-    }
+    use crate::proxy::testutil::{facts, objects};
 
     #[test]
     fn rr_cycles_in_real_server_order() {
@@ -1118,7 +1062,7 @@ mod tests {
         assert!(text.contains("TCP  10.96.0.10:80 rr persistent 10800\n  -> 10.244.0.1:8080              Masq    1      0          0         \n"), "{text}");
         assert!(text.contains("TCP  192.168.0.2:30080 rr persistent 10800\n"));
         let rules = st.rules.render_save();
-        assert!(rules.contains("-A KUBE-SERVICES -m comment --comment \"Kubernetes service cluster ip + port for masquerade purpose\" -m set --match-set KUBE-CLUSTER-IP src,dst -j KUBE-MARK-MASQ\n"), "{rules}");
+        assert!(rules.contains("-A KUBE-SERVICES -m comment --comment \"Kubernetes service cluster ip + port for masquerade purpose\" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ\n"), "{rules}");
         assert!(rules.contains("-A KUBE-NODE-PORT -p tcp -m comment --comment \"Kubernetes nodeport TCP port for masquerade purpose\" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ\n"));
     }
 }

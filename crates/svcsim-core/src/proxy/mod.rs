@@ -450,6 +450,78 @@ fn collect_endpoints(
     map.into_values().collect()
 }
 
+/// Small object builders shared by the proxy modules' unit tests.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::NodeFacts;
+    use crate::model::{
+        Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Service, ServicePort, ServiceSpec,
+    };
+    use crate::net::Ipv4Addr;
+
+    /// NodePort Service `ns/web` (ClusterIP 10.96.0.10:80, nodePort 30080)
+    /// with `n_eps` ready endpoints 10.244.0.1.. on port 8080; the first is on
+    /// node `n1`, the rest on `n2`.
+    pub fn objects(n_eps: u8, affinity: bool) -> (Vec<Service>, Vec<EndpointSlice>) {
+        let mut svc = Service {
+            metadata: ObjectMeta {
+                name: "web".into(),
+                namespace: Some("ns".into()),
+                ..Default::default()
+            },
+            spec: ServiceSpec {
+                type_: Some("NodePort".into()),
+                cluster_ip: Some("10.96.0.10".into()),
+                ports: vec![ServicePort {
+                    name: Some("http".into()),
+                    protocol: Some("TCP".into()),
+                    port: 80,
+                    node_port: Some(30080),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        if affinity {
+            svc.spec.session_affinity = Some("ClientIP".into());
+        }
+        let mut sl = EndpointSlice {
+            metadata: ObjectMeta {
+                name: "web-1".into(),
+                namespace: Some("ns".into()),
+                ..Default::default()
+            },
+            address_type: "IPv4".into(),
+            ports: vec![EndpointPort {
+                name: Some("http".into()),
+                port: Some(8080),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        sl.metadata
+            .labels
+            .insert("kubernetes.io/service-name".into(), "web".into());
+        for i in 0..n_eps {
+            sl.endpoints.push(Endpoint {
+                addresses: vec![format!("10.244.0.{}", i + 1)],
+                node_name: Some(if i == 0 { "n1" } else { "n2" }.into()),
+                ..Default::default()
+            });
+        }
+        (vec![svc], vec![sl])
+    }
+
+    /// Node `n1` at 192.168.0.2, pod CIDR 10.0.0.0/8.
+    pub fn facts() -> NodeFacts {
+        let mut f = NodeFacts::new("n1", vec![Ipv4Addr::new(192, 168, 0, 2)]);
+        f.cluster_cidr = crate::net::Cidr::parse("10.0.0.0/8");
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -509,6 +509,166 @@ pub fn trace_route(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::iptables;
+    use crate::proxy::testutil::{facts, objects};
+
+    fn to_cluster_ip(src: Ipv4Addr) -> Packet {
+        Packet {
+            src,
+            sport: 40000,
+            dst: Ipv4Addr::new(10, 96, 0, 10),
+            dport: 80,
+            proto: Protocol::Tcp,
+        }
+    }
+
+    /// Counts of DNAT destinations over `n` seeded evaluations.
+    fn spread(n_eps: u8, draws: u32, seed: u64) -> Vec<u32> {
+        let (s, e) = objects(n_eps, false);
+        let rs = iptables::generate(&s, &e, &facts());
+        let mut rng = Stream::derive(seed, "chi-square");
+        let mut recent = RecentTable::new();
+        let mut counts = vec![0u32; usize::from(n_eps)];
+        for _ in 0..draws {
+            let mut ctx = EvalCtx {
+                rng: &mut rng,
+                recent: &mut recent,
+                now: SimTime::ZERO,
+            };
+            let ev = evaluate(
+                &rs,
+                &to_cluster_ip(Ipv4Addr::new(10, 1, 0, 5)),
+                Hook::Prerouting,
+                &mut ctx,
+            );
+            let Verdict::Accept { dnat: Some(ep) } = ev.verdict else {
+                panic!("no DNAT: {ev:?}");
+            };
+            let i = usize::from(ep.ip.octets()[3]) - 1;
+            counts[i] += 1;
+        }
+        counts
+    }
+
+    fn chi_square(counts: &[u32]) -> f64 {
+        let total: u32 = counts.iter().sum();
+        let expected = f64::from(total) / counts.len() as f64;
+        counts
+            .iter()
+            .map(|&c| (f64::from(c) - expected).powi(2) / expected)
+            .sum()
+    }
+
+    #[test]
+    fn statistic_cascade_is_uniform_chi_square() {
+        // Critical values at p = 0.001: df=2 13.82, df=3 16.27. The streams
+        // are seeded, so the statistic is a fixed number and cannot flake;
+        // a broken cascade (say 1/n on every rule) lands far above it.
+        for (n, critical) in [(3u8, 13.82), (4u8, 16.27)] {
+            let counts = spread(n, 40_000, 7);
+            let chi = chi_square(&counts);
+            assert!(chi < critical, "n={n}: counts {counts:?} chi-square {chi}");
+            assert!(counts.iter().all(|&c| c > 0));
+        }
+    }
+
+    #[test]
+    fn chi_square_detects_a_skewed_split() {
+        // The check above can fail: a 1/n-on-every-rule cascade is skewed.
+        assert!(chi_square(&[16_000, 10_667, 13_333]) > 13.82);
+    }
+
+    #[test]
+    fn client_ip_affinity_sticks_until_timeout() {
+        let (s, e) = objects(4, true);
+        let rs = iptables::generate(&s, &e, &facts());
+        let svc =
+            iptables::ServiceChains::for_port(&crate::proxy::service_ports(&s, &e, &facts())[0])
+                .svc;
+        let client = Ipv4Addr::new(10, 1, 0, 5);
+        // (destination, index of the SVC rule that sent it there)
+        let run = |now: SimTime, rng: &mut Stream, recent: &mut RecentTable| {
+            let mut ctx = EvalCtx { rng, recent, now };
+            let ev = evaluate(&rs, &to_cluster_ip(client), Hook::Prerouting, &mut ctx);
+            let Verdict::Accept { dnat: Some(ep) } = ev.verdict else {
+                panic!("{ev:?}");
+            };
+            let jumped = ev
+                .hits
+                .iter()
+                .filter(|h| h.chain == svc)
+                .map(|h| h.index)
+                .max();
+            (ep, jumped.unwrap_or(0))
+        };
+        // SVC rules: 0 masquerade, 1-4 affinity checks, 5-8 the cascade.
+        let mut rng = Stream::derive(1, "affinity");
+        let mut recent = RecentTable::new();
+        let (first, rule) = run(SimTime::ZERO, &mut rng, &mut recent);
+        assert!(rule >= 5, "a new client goes through the cascade");
+        // Each new connection within 10800 s hits an affinity rule, and
+        // refreshes the --set timestamp, so the client stays put.
+        let mut t = 0;
+        for _ in 0..20 {
+            t += 10_000;
+            let (ep, rule) = run(SimTime::from_secs(t), &mut rng, &mut recent);
+            assert_eq!(ep, first);
+            assert!(
+                (1..=4).contains(&rule),
+                "affinity rule expected, got {rule}"
+            );
+        }
+        // After a quiet spell longer than the timeout the cascade decides
+        // again: across seeds, the first pick is no longer always `first`.
+        let later = SimTime::from_secs(t + 10_801);
+        let mut moved = false;
+        for seed in 0..8 {
+            let mut r = recent.clone();
+            let mut g = Stream::derive(seed, "after-timeout");
+            let (ep, rule) = run(later, &mut g, &mut r);
+            assert!(rule >= 5, "expired affinity must not match");
+            moved |= ep != first;
+        }
+        assert!(moved);
+    }
+
+    #[test]
+    fn hairpin_and_off_cluster_sources_masquerade() {
+        let (s, e) = objects(1, false);
+        let rs = iptables::generate(&s, &e, &facts());
+        let mut rng = Stream::derive(1, "masq");
+        let mut recent = RecentTable::new();
+        let mut ctx = EvalCtx {
+            rng: &mut rng,
+            recent: &mut recent,
+            now: SimTime::ZERO,
+        };
+        let pod = evaluate(
+            &rs,
+            &to_cluster_ip(Ipv4Addr::new(10, 1, 0, 5)),
+            Hook::Prerouting,
+            &mut ctx,
+        );
+        assert!(!pod.masquerade);
+        let hairpin = evaluate(
+            &rs,
+            &to_cluster_ip(Ipv4Addr::new(10, 244, 0, 1)),
+            Hook::Prerouting,
+            &mut ctx,
+        );
+        assert!(hairpin.masquerade);
+        let node = evaluate(
+            &rs,
+            &to_cluster_ip(Ipv4Addr::new(192, 168, 0, 2)),
+            Hook::Output,
+            &mut ctx,
+        );
+        assert!(node.masquerade);
+        assert_eq!(
+            node.mark, 0,
+            "KUBE-POSTROUTING clears the mark with --xor-mark"
+        );
+    }
 
     #[test]
     fn recent_table_affinity_within_and_after_timeout() {
