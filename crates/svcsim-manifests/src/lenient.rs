@@ -31,8 +31,7 @@ const MODELLED: &[&str] = &[
 /// Decode every document of a YAML/JSON stream. Errors carry the document
 /// index and the decoder's message.
 pub fn parse_objects(text: &str) -> Result<Loaded, String> {
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple(text).map_err(|e| format!("YAML: {e}"))?;
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| format!("YAML: {e}"))?;
     let mut out = Loaded::default();
     for (i, doc) in docs.into_iter().enumerate() {
         push_doc(doc, i, &mut out)?;
@@ -44,7 +43,11 @@ fn push_doc(doc: Value, index: usize, out: &mut Loaded) -> Result<(), String> {
     if doc.is_null() {
         return Ok(());
     }
-    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = doc
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if kind == "List" || kind.ends_with("List") && doc.get("items").is_some() {
         if let Some(Value::Array(items)) = doc.get("items") {
             for item in items.clone() {
