@@ -1077,6 +1077,54 @@ pub fn resolve(zone: &Zone, name: &str, qtype: QType, conf: &ResolvConf) -> Reso
     }
 }
 
+/// One query and its answer in dig's output format (`;; ->>HEADER<<-`,
+/// `;; QUESTION SECTION:`, `;; ANSWER SECTION:` ...), so that the CLI and
+/// the UI print the same text. `server` is the nameserver's address. The
+/// message id is left out: svcsim does not model it.
+pub fn dig_text(step: &QueryStep, server: &str) -> String {
+    let a = &step.answer;
+    let flags = if a.authoritative {
+        "qr aa rd ra"
+    } else {
+        "qr rd ra"
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "; <<>> svcsim dig <<>> {} {}\n",
+        step.qname, step.qtype
+    ));
+    out.push_str(";; Got answer:\n");
+    out.push_str(&format!(
+        ";; ->>HEADER<<- opcode: QUERY, status: {}\n",
+        a.rcode
+    ));
+    out.push_str(&format!(
+        ";; flags: {flags}; QUERY: 1, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}\n\n",
+        a.answer.len(),
+        a.authority.len(),
+        a.additional.len()
+    ));
+    out.push_str(&format!(
+        ";; QUESTION SECTION:\n;{}\t\tIN\t{}\n",
+        step.qname, step.qtype
+    ));
+    for (title, records) in [
+        ("ANSWER", &a.answer),
+        ("AUTHORITY", &a.authority),
+        ("ADDITIONAL", &a.additional),
+    ] {
+        if records.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n;; {title} SECTION:\n"));
+        for r in records {
+            out.push_str(&format!("{r}\n"));
+        }
+    }
+    out.push_str(&format!("\n;; SERVER: {server}#53({server}) (UDP)\n"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

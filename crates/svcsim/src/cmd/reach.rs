@@ -119,14 +119,29 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
 
     let reach = index.evaluate(src, dst, port, args.proto);
-    if args.json {
-        let text = serde_json::to_string_pretty(&reach)
-            .map_err(|e| CliError::failed(format!("encoding JSON: {e}")))?;
-        println!("{text}");
+    let text = if args.json {
+        serde_json::to_string_pretty(&reach)
+            .map(|t| t + "\n")
+            .map_err(|e| CliError::failed(format!("encoding JSON: {e}")))?
     } else {
-        print!("{}", explain(&reach, &src, &dst, port, args.proto, &args));
+        explain(&reach, &src, &dst, port, args.proto, &args)
+    };
+    emit(&text)
+}
+
+/// Write the output in one go. A closed pipe (`svcsim reach ... | head`) is
+/// not an error worth a panic or a message: the reader has what it wanted.
+fn emit(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::failed(format!("writing output: {e}"))),
     }
-    Ok(())
 }
 
 fn find_service<'a>(objects: &'a [Object], ns: &str, name: &str) -> Option<&'a Service> {
