@@ -444,3 +444,39 @@ fn answers_serialize() {
     );
     assert_eq!(json["final_index"], 1);
 }
+
+#[test]
+fn bare_srv_pod_records_and_endpoint_names() {
+    let z = zone();
+    // A bare SRV query lists every port, unnamed ones included.
+    assert_eq!(
+        lines(&z, "web.prod.svc.cluster.local.", QType::Srv),
+        ["web.prod.svc.cluster.local.\t5\tIN\tSRV\t0 100 80 web.prod.svc.cluster.local."]
+    );
+    // Pod records are off by default (CoreDNS `pods disabled`)...
+    assert_eq!(
+        z.query("10-244-1-9.default.pod.cluster.local.", QType::A)
+            .rcode,
+        Rcode::NxDomain
+    );
+    // ...and `pods insecure` answers any address without checking it.
+    let objects = parse_objects(OBJECTS)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .objects;
+    let opts = ZoneOptions {
+        pods: svcsim_core::dns::PodRecords::Insecure,
+        ttl: 30,
+        ..ZoneOptions::default()
+    };
+    let kubeadm = Zone::from_objects(&objects, &opts);
+    assert_eq!(
+        lines(&kubeadm, "10-244-1-9.default.pod.cluster.local.", QType::A),
+        ["10-244-1-9.default.pod.cluster.local.\t30\tIN\tA\t10.244.1.9"]
+    );
+    // An unknown namespace under svc is NXDOMAIN; a known one is NODATA.
+    assert_eq!(
+        z.query("nowhere.svc.cluster.local.", QType::A).rcode,
+        Rcode::NxDomain
+    );
+    assert!(z.query("prod.svc.cluster.local.", QType::A).is_nodata());
+}

@@ -932,6 +932,70 @@ mod tests {
     }
 
     #[test]
+    fn cidr_with_host_bits_is_masked() {
+        // The pinned e2e revision sends `<pod IP>/4`; before
+        // StrictIPCIDRValidation the API server accepted it as 0.0.0.0/4.
+        let spec = NetworkPolicySpec {
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![NetworkPolicyPeer {
+                    ip_block: Some(IpBlock {
+                        cidr: "10.244.1.11/4".into(),
+                        except: Some(vec!["10.0.0.2/32".into()]),
+                    }),
+                    ..Default::default()
+                }]),
+                ports: None,
+            }]),
+            ..Default::default()
+        };
+        let a = pod("x", "a", "a", "10.0.0.1");
+        let b = pod("x", "b", "b", "10.0.0.2");
+        let idx = PolicyIndex::new(&[], &[a.clone(), b.clone()], &[policy("x", "p", spec)]);
+        assert!(idx.warnings().is_empty());
+        let far: Ipv4Addr = "15.1.2.3".parse().unwrap();
+        let out: Ipv4Addr = "16.0.0.1".parse().unwrap();
+        assert!(
+            idx.evaluate(Peer::External(far), Peer::Pod(&a), 80, Protocol::Tcp)
+                .allowed
+        );
+        assert!(
+            !idx.evaluate(Peer::External(out), Peer::Pod(&a), 80, Protocol::Tcp)
+                .allowed
+        );
+        assert!(
+            !idx.evaluate(Peer::Pod(&b), Peer::Pod(&a), 80, Protocol::Tcp)
+                .allowed
+        );
+    }
+
+    #[test]
+    fn listed_policy_types_win_over_rules() {
+        // Egress only: the ingress rules are ignored, so ingress stays open,
+        // and an empty `from` list in a rule means every source.
+        let spec = NetworkPolicySpec {
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![]),
+                ports: Some(vec![NetworkPolicyPort {
+                    port: Some(IntOrString::Int(1)),
+                    ..Default::default()
+                }]),
+            }]),
+            egress: Some(vec![NetworkPolicyEgressRule {
+                to: Some(vec![]),
+                ports: None,
+            }]),
+            policy_types: Some(vec!["Egress".into()]),
+            ..Default::default()
+        };
+        let a = pod("x", "a", "a", "10.0.0.1");
+        let b = pod("x", "b", "b", "10.0.0.2");
+        let idx = PolicyIndex::new(&[], &[a.clone(), b.clone()], &[policy("x", "p", spec)]);
+        let r = idx.evaluate(Peer::Pod(&a), Peer::Pod(&b), 80, Protocol::Udp);
+        assert!(r.allowed);
+        assert!(r.egress.isolated && !r.ingress.isolated);
+    }
+
+    #[test]
     fn bad_cidr_warns_and_matches_nothing() {
         let spec = NetworkPolicySpec {
             ingress: Some(vec![NetworkPolicyIngressRule {
