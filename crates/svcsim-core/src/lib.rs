@@ -11,6 +11,10 @@ pub mod net;
 pub mod netpol;
 pub mod proxy;
 pub mod rng;
+pub mod scenario;
+pub mod sim;
 pub mod time;
 
+pub use scenario::ScenarioSpec;
+pub use sim::{Command, Sim};
 pub use time::{SimDuration, SimTime};

@@ -1,0 +1,1283 @@
+//! The data path: clients, requests, and packets moving hop by hop.
+//!
+//! A request is a small state machine: DNS lookup (one UDP query per
+//! search-path candidate, each a packet to the kube-dns Service), TCP connect
+//! (SYN out, SYN-ACK back), then the HTTP request and response. The first
+//! packet of every connection walks the node's kube-proxy rule program
+//! (`kproxy.rs`); later packets follow the node's conntrack entry, as on a real
+//! node. NetworkPolicy is enforced after DNAT, at the source pod (egress) and
+//! the destination pod (ingress). Every request ends in exactly one
+//! [`Outcome`].
+
+use super::trace::{Decision, Hop, PacketKind, Place, RequestEnd};
+use super::*;
+use crate::net::{Endpoint4, Ipv4Addr, Protocol};
+use crate::scenario::ClientKind;
+
+/// Where a packet is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Loc {
+    Client(ClientId),
+    Lb(SvcId),
+    Node(NodeId),
+    Pod(PodId),
+    /// A host outside the cluster (an ExternalName's target).
+    Outside,
+}
+
+/// A packet in flight.
+#[derive(Clone, Debug)]
+pub(crate) struct Packet {
+    pub req: u64,
+    pub kind: PacketKind,
+    pub proto: Protocol,
+    pub src: Endpoint4,
+    pub dst: Endpoint4,
+    pub to: Loc,
+}
+
+/// What a client asked for, after parsing `spec.clients[].target`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Target {
+    Name { host: String, port: u16 },
+    Addr(Endpoint4),
+    NodePort(String),
+    Lb(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Dns,
+    Connect,
+    Request,
+}
+
+/// An open request.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub client: ClientId,
+    pub started: SimTime,
+    pub phase: Phase,
+    /// Remaining DNS candidates (the current one first).
+    pub dns_names: Vec<String>,
+    pub dns_src: Endpoint4,
+    /// The address the client connects to (a VIP, a pod IP, NodeIP:NodePort).
+    pub dst: Endpoint4,
+    pub src: Endpoint4,
+    pub proto: Protocol,
+    /// Node whose conntrack holds the connection's NAT.
+    pub nat_node: Option<NodeId>,
+    /// The LB the connection came through.
+    pub lb: Option<SvcId>,
+    /// Addresses after NAT, as the server sees them.
+    pub nat_src: Endpoint4,
+    pub nat_dst: Endpoint4,
+    pub pod: Option<PodId>,
+    pub service: Option<String>,
+    /// The keep-alive connection slot this request uses.
+    pub conn: Option<usize>,
+    /// A silent failure seen on the way (drop, blackhole): reported when
+    /// the client gives up.
+    pub lost: Option<(Outcome, String, Place)>,
+    /// The pod is serving it (for resets when the pod dies).
+    pub at_pod: Option<PodId>,
+    /// Talking to the outside world (ExternalName target).
+    pub outside: bool,
+}
+
+impl Sim {
+    // ----- clients -----------------------------------------------------------
+
+    pub(crate) fn parse_target(&self, c: &crate::scenario::ClientSpec) -> Result<Target, String> {
+        let t = c.target.trim();
+        if let Some(s) = t.strip_prefix("nodeport:") {
+            if c.kind != ClientKind::External {
+                return Err("nodeport: targets are for External clients".into());
+            }
+            return Ok(Target::NodePort(s.to_string()));
+        }
+        if let Some(s) = t.strip_prefix("lb:") {
+            if c.kind != ClientKind::External {
+                return Err("lb: targets are for External clients".into());
+            }
+            return Ok(Target::Lb(s.to_string()));
+        }
+        if let Some(ep) = Endpoint4::parse(t) {
+            return Ok(Target::Addr(ep));
+        }
+        let (host, port) = t.rsplit_once(':').ok_or_else(|| {
+            format!("{t:?}: expected NAME:PORT, IP:PORT, nodeport:SERVICE or lb:SERVICE")
+        })?;
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("{t:?}: port must be 1-65535"))?;
+        if host.is_empty() {
+            return Err(format!("{t:?}: missing host name"));
+        }
+        if c.kind == ClientKind::External {
+            return Err("External clients cannot use cluster DNS: use lb:SERVICE, nodeport:SERVICE or IP:PORT".into());
+        }
+        Ok(Target::Name {
+            host: host.to_string(),
+            port,
+        })
+    }
+
+    pub(crate) fn start_client(&mut self, c: ClientId) {
+        let spec = &self.clients[c.idx()].spec;
+        let start = SimTime(spec.start.as_nanos());
+        if spec.concurrency > 0 {
+            for _ in 0..spec.concurrency {
+                self.schedule(start, Ev::ClientArrival(c));
+            }
+        } else {
+            self.schedule(start, Ev::ClientArrival(c));
+        }
+    }
+
+    pub(crate) fn on_client_arrival(&mut self, c: ClientId) {
+        let cl = &mut self.clients[c.idx()];
+        if cl.spec.concurrency == 0 {
+            let mean = (1e9 / cl.spec.rate) as u64;
+            let gap = cl.rng.exp_nanos(mean.max(1));
+            self.schedule_in(SimDuration(gap), Ev::ClientArrival(c));
+        }
+        self.start_request(c);
+    }
+
+    fn client_place(&self, c: ClientId) -> Place {
+        let cl = &self.clients[c.idx()];
+        match cl.pod {
+            Some(p) => self.place(Loc::Pod(p)),
+            None => Place::External {
+                client: c.0,
+                name: cl.spec.name.clone(),
+            },
+        }
+    }
+
+    pub(crate) fn place(&self, l: Loc) -> Place {
+        match l {
+            Loc::Client(c) => self.client_place(c),
+            Loc::Lb(s) => Place::LoadBalancer {
+                service: s.0,
+                name: self.services[s.idx()].key(),
+            },
+            Loc::Node(n) => Place::Node {
+                node: n.0,
+                name: self.nodes[n.idx()].name.clone(),
+            },
+            Loc::Pod(p) => Place::Pod {
+                pod: p.0,
+                name: self.pods[p.idx()].key(),
+            },
+            Loc::Outside => Place::Nowhere {
+                ip: "outside".into(),
+            },
+        }
+    }
+
+    fn start_request(&mut self, c: ClientId) {
+        let id = self.next_request;
+        self.next_request += 1;
+        let timeout = self.clients[c.idx()].spec.timeout;
+        let src_ip = self.clients[c.idx()].src_ip;
+        let port = self.clients[c.idx()].ephemeral_port();
+        self.clients[c.idx()].in_flight += 1;
+        let unspecified = Endpoint4 {
+            ip: Ipv4Addr::UNSPECIFIED,
+            port: 0,
+        };
+        let mut req = Request {
+            client: c,
+            started: self.now,
+            phase: Phase::Connect,
+            dns_names: Vec::new(),
+            dns_src: unspecified,
+            dst: unspecified,
+            src: Endpoint4 { ip: src_ip, port },
+            proto: Protocol::Tcp,
+            nat_node: None,
+            lb: None,
+            nat_src: unspecified,
+            nat_dst: unspecified,
+            pod: None,
+            service: None,
+            conn: None,
+            lost: None,
+            at_pod: None,
+            outside: false,
+        };
+        self.schedule_in(timeout, Ev::Deadline(id));
+        // A spec that passed `parse_target` at build time parses again.
+        let target = match self.parse_target(&self.clients[c.idx()].spec) {
+            Ok(t) => t,
+            Err(e) => {
+                self.requests.insert(id, req);
+                let at = self.client_place(c);
+                self.end_request(id, Outcome::Refused, e, at);
+                return;
+            }
+        };
+        // Keep-alive: reuse an idle open connection; no DNS, no rules.
+        if self.clients[c.idx()].spec.keep_alive {
+            if let Some(slot) = self.clients[c.idx()].conns.iter().position(|k| !k.busy) {
+                let k = &mut self.clients[c.idx()].conns[slot];
+                k.busy = true;
+                req.conn = Some(slot);
+                req.src = k.src;
+                req.dst = k.dst;
+                req.service = k.service.clone();
+                req.nat_node = Some(k.nat_node);
+                req.phase = Phase::Request;
+                self.requests.insert(id, req);
+                self.send_from_client(id, PacketKind::Request);
+                return;
+            }
+        }
+        match target {
+            Target::Addr(ep) => {
+                req.dst = ep;
+                req.service = self.service_for_vip(ep);
+                self.requests.insert(id, req);
+                self.send_from_client(id, PacketKind::Syn);
+            }
+            Target::Name { host, port } => {
+                req.phase = Phase::Dns;
+                let ns = self.clients[c.idx()].spec.namespace.clone();
+                req.dns_names = search_candidates(&host, &ns, &self.spec.cluster.cluster_domain);
+                req.dst = Endpoint4 {
+                    ip: Ipv4Addr::UNSPECIFIED,
+                    port,
+                };
+                let dport = self.clients[c.idx()].ephemeral_port();
+                req.dns_src = Endpoint4 {
+                    ip: src_ip,
+                    port: dport,
+                };
+                self.requests.insert(id, req);
+                self.send_dns_query(id);
+            }
+            Target::NodePort(svc) => {
+                let Some(s) = self.find_service(&svc) else {
+                    self.requests.insert(id, req);
+                    let at = self.client_place(c);
+                    self.end_request(id, Outcome::Refused, format!("no Service {svc}"), at);
+                    return;
+                };
+                let np = self.services[s.idx()]
+                    .obj
+                    .spec
+                    .ports
+                    .first()
+                    .and_then(|p| p.node_port);
+                let Some(np) = np else {
+                    self.requests.insert(id, req);
+                    let at = self.client_place(c);
+                    self.end_request(
+                        id,
+                        Outcome::Refused,
+                        format!("Service {svc} has no nodePort"),
+                        at,
+                    );
+                    return;
+                };
+                let n = match &self.clients[c.idx()].spec.node {
+                    Some(name) => self.node_by_name(name).unwrap_or(NodeId(0)),
+                    None => {
+                        let cl = &mut self.clients[c.idx()];
+                        let n = cl.node_cursor as usize % self.nodes.len();
+                        cl.node_cursor = cl.node_cursor.wrapping_add(1);
+                        NodeId(n as u32)
+                    }
+                };
+                req.dst = Endpoint4 {
+                    ip: self.nodes[n.idx()].ip,
+                    port: np as u16,
+                };
+                req.service = Some(self.services[s.idx()].key());
+                self.requests.insert(id, req);
+                self.send_from_client(id, PacketKind::Syn);
+            }
+            Target::Lb(svc) => {
+                let Some(s) = self.find_service(&svc) else {
+                    self.requests.insert(id, req);
+                    let at = self.client_place(c);
+                    self.end_request(id, Outcome::Refused, format!("no Service {svc}"), at);
+                    return;
+                };
+                let ip = self.services[s.idx()]
+                    .obj
+                    .lb_ingress_ips()
+                    .next()
+                    .and_then(|i| i.parse().ok());
+                let port = self.services[s.idx()]
+                    .obj
+                    .spec
+                    .ports
+                    .first()
+                    .map(|p| p.port as u16)
+                    .unwrap_or(80);
+                req.service = Some(self.services[s.idx()].key());
+                self.requests.insert(id, req);
+                let Some(ip) = ip else {
+                    let at = self.client_place(c);
+                    self.end_request(
+                        id,
+                        Outcome::Dropped,
+                        "no EXTERNAL-IP: the LoadBalancer is <pending> (no cloud controller)"
+                            .into(),
+                        at,
+                    );
+                    return;
+                };
+                if let Some(r) = self.requests.get_mut(&id) {
+                    r.dst = Endpoint4 { ip, port };
+                    r.lb = Some(s);
+                }
+                self.send_from_client(id, PacketKind::Syn);
+            }
+        }
+    }
+
+    /// The Service a VIP:port belongs to, for labelling.
+    fn service_for_vip(&self, ep: Endpoint4) -> Option<String> {
+        let ip = ep.ip.to_string();
+        self.services
+            .iter()
+            .find(|s| !s.deleted && s.obj.cluster_ip() == Some(ip.as_str()))
+            .map(|s| s.key())
+    }
+
+    fn kube_dns_vip(&self) -> Endpoint4 {
+        let ip = self
+            .find_service("kube-system/kube-dns")
+            .and_then(|s| {
+                self.services[s.idx()]
+                    .obj
+                    .cluster_ip()
+                    .and_then(|i| i.parse().ok())
+            })
+            .unwrap_or(Ipv4Addr::new(10, 96, 0, 10));
+        Endpoint4 { ip, port: 53 }
+    }
+
+    fn send_dns_query(&mut self, id: u64) {
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let c = r.client;
+        let src = r.dns_src;
+        let pkt = Packet {
+            req: id,
+            kind: PacketKind::DnsQuery,
+            proto: Protocol::Udp,
+            src,
+            dst: self.kube_dns_vip(),
+            to: Loc::Node(self.client_node(c)),
+        };
+        self.emit_hop(Loc::Client(c), &pkt, pkt.src, pkt.dst, Decision::default());
+    }
+
+    fn client_node(&self, c: ClientId) -> NodeId {
+        match self.clients[c.idx()].pod {
+            Some(p) => self.pods[p.idx()].node,
+            None => NodeId(0),
+        }
+    }
+
+    /// The first packet leaves the client: to its node (in-cluster), to
+    /// the LB, or to the node it addressed (external NodePort).
+    fn send_from_client(&mut self, id: u64, kind: PacketKind) {
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let c = r.client;
+        let to = if let Some(lb) = r.lb {
+            Loc::Lb(lb)
+        } else if self.clients[c.idx()].pod.is_some() {
+            Loc::Node(self.client_node(c))
+        } else if let Some(n) = self.nodes.iter().position(|n| n.ip == r.dst.ip) {
+            Loc::Node(NodeId(n as u32))
+        } else {
+            match self.pod_by_ip(r.dst.ip) {
+                // An external client reaching a pod IP directly cannot: pod
+                // IPs are not routable from the Internet.
+                Some(_) | None => {
+                    let at = self.client_place(c);
+                    self.lose(
+                        id,
+                        Outcome::Timeout,
+                        "pod IPs are not routable from outside the cluster".to_string(),
+                        at,
+                    );
+                    return;
+                }
+            }
+        };
+        let pkt = Packet {
+            req: id,
+            kind,
+            proto: Protocol::Tcp,
+            src: r.src,
+            dst: r.dst,
+            to,
+        };
+        self.emit_hop(Loc::Client(c), &pkt, pkt.src, pkt.dst, Decision::default());
+    }
+
+    /// Record a hop from `from` to `pkt.to` and schedule its arrival.
+    fn emit_hop(
+        &mut self,
+        from: Loc,
+        pkt: &Packet,
+        src_before: Endpoint4,
+        dst_before: Endpoint4,
+        decision: Decision,
+    ) {
+        let t = &self.spec.timing;
+        let lat = match (from, pkt.to) {
+            (Loc::Client(c), _) | (_, Loc::Client(c)) if self.clients[c.idx()].pod.is_none() => {
+                SimDuration(t.external_latency.as_nanos() / 2)
+            }
+            (Loc::Lb(_), _) | (_, Loc::Lb(_)) | (Loc::Outside, _) | (_, Loc::Outside) => {
+                SimDuration(t.external_latency.as_nanos() / 2)
+            }
+            (Loc::Node(a), Loc::Node(b)) if a != b => t.node_to_node_latency,
+            _ => t.hop_latency,
+        };
+        let arrive = self.now + lat;
+        if self.tracing {
+            let hop = Hop {
+                request: pkt.req,
+                packet: pkt.kind,
+                proto: pkt.proto,
+                from: self.place(from),
+                to: self.place(pkt.to),
+                src: src_before,
+                dst: dst_before,
+                src_after: pkt.src,
+                dst_after: pkt.dst,
+                arrive,
+                decision,
+            };
+            self.record(TraceKind::Hop(hop));
+        }
+        self.schedule(arrive, Ev::Packet(Box::new(pkt.clone())));
+    }
+
+    pub(crate) fn pod_by_ip(&self, ip: Ipv4Addr) -> Option<PodId> {
+        // Pod CIDRs are per node: find the node, then its pod.
+        let n = self.nodes.iter().position(|n| n.pod_cidr.contains(ip))?;
+        self.pods
+            .iter()
+            .position(|p| p.node.idx() == n && p.ip == Some(ip) && p.phase != PodPhase::Gone)
+            .map(|i| PodId(i as u32))
+    }
+
+    fn node_for_pod_ip(&self, ip: Ipv4Addr) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.pod_cidr.contains(ip))
+            .map(|i| NodeId(i as u32))
+    }
+
+    // ----- packets ------------------------------------------------------------
+
+    pub(crate) fn on_packet(&mut self, pkt: Packet) {
+        if !self.requests.contains_key(&pkt.req) {
+            return; // The request already ended (timed out, reset).
+        }
+        match pkt.to {
+            Loc::Node(n) => self.at_node(n, pkt),
+            Loc::Pod(p) => self.at_pod(p, pkt),
+            Loc::Lb(s) => self.at_lb(s, pkt),
+            Loc::Client(_) => self.at_client(pkt),
+            Loc::Outside => self.at_outside(pkt),
+        }
+    }
+
+    fn is_reply(kind: PacketKind) -> bool {
+        matches!(
+            kind,
+            PacketKind::DnsReply | PacketKind::SynAck | PacketKind::Response | PacketKind::Reset
+        )
+    }
+
+    fn at_lb(&mut self, s: SvcId, mut pkt: Packet) {
+        let id = pkt.req;
+        if Self::is_reply(pkt.kind) {
+            let Some(r) = self.requests.get(&id) else {
+                return;
+            };
+            let c = r.client;
+            let src_before = pkt.src;
+            pkt.src = r.dst; // the LB's own address again
+            pkt.to = Loc::Client(c);
+            let d = Decision {
+                note: "LB reverse NAT".into(),
+                ..Default::default()
+            };
+            self.emit_hop(Loc::Lb(s), &pkt, src_before, pkt.dst, d);
+            return;
+        }
+        let svc = &self.services[s.idx()];
+        // loadBalancerSourceRanges are enforced by the cloud LB (and by
+        // kube-proxy's KUBE-FW chain for traffic that keeps the LB IP).
+        let ranges: Vec<crate::net::Cidr> = svc
+            .obj
+            .spec
+            .load_balancer_source_ranges
+            .iter()
+            .filter_map(|r| crate::net::Cidr::parse(r))
+            .collect();
+        if !ranges.is_empty() && !ranges.iter().any(|c| c.contains(pkt.src.ip)) {
+            let at = self.place(Loc::Lb(s));
+            self.lose(
+                id,
+                Outcome::Dropped,
+                "DROP: source not in loadBalancerSourceRanges".to_string(),
+                at,
+            );
+            return;
+        }
+        if svc.lb_healthy.is_empty() {
+            let at = self.place(Loc::Lb(s));
+            self.lose(
+                id,
+                Outcome::Dropped,
+                "LB: no healthy nodes (health check)".into(),
+                at,
+            );
+            return;
+        }
+        let healthy = svc.lb_healthy.clone();
+        let n = healthy[self.rng_lb.below(healthy.len() as u64) as usize];
+        let port = self.requests[&id].service.as_ref().and_then(|_| {
+            self.services[s.idx()]
+                .obj
+                .spec
+                .ports
+                .first()
+                .and_then(|p| p.node_port)
+        });
+        let Some(np) = port else {
+            let at = self.place(Loc::Lb(s));
+            self.lose(
+                id,
+                Outcome::Dropped,
+                "LB: Service has no nodePort".into(),
+                at,
+            );
+            return;
+        };
+        let (src_before, dst_before) = (pkt.src, pkt.dst);
+        pkt.dst = Endpoint4 {
+            ip: self.nodes[n.idx()].ip,
+            port: np as u16,
+        };
+        pkt.to = Loc::Node(n);
+        let note = format!(
+            "LB picked {} ({} healthy)",
+            self.nodes[n.idx()].name,
+            healthy.len()
+        );
+        self.emit_hop(
+            Loc::Lb(s),
+            &pkt,
+            src_before,
+            dst_before,
+            Decision {
+                note,
+                ..Default::default()
+            },
+        );
+    }
+
+    fn at_node(&mut self, n: NodeId, mut pkt: Packet) {
+        let id = pkt.req;
+        if !self.nodes[n.idx()].up {
+            let at = self.place(Loc::Node(n));
+            self.lose(
+                id,
+                Outcome::Timeout,
+                "node is down: packet blackholed".into(),
+                at,
+            );
+            return;
+        }
+        if Self::is_reply(pkt.kind) {
+            self.reply_at_node(n, pkt);
+            return;
+        }
+        let (src_before, dst_before) = (pkt.src, pkt.dst);
+        let mut decision = Decision::default();
+        // Traffic already NATed upstream (forwarded from another node) is
+        // just routed; the first node it entered did the NAT.
+        let forwarded =
+            self.requests[&id].nat_node.is_some_and(|m| m != n) && pkt.kind != PacketKind::DnsQuery;
+        if !forwarded {
+            match self.kube_proxy_nat(n, &pkt) {
+                kproxy::NatResult::NotHandled => {}
+                kproxy::NatResult::Nat {
+                    dst,
+                    masquerade,
+                    decision: d,
+                } => {
+                    decision = d;
+                    pkt.dst = dst;
+                    if masquerade {
+                        pkt.src = Endpoint4 {
+                            ip: self.nodes[n.idx()].ip,
+                            port: pkt.src.port,
+                        };
+                    }
+                    if pkt.kind != PacketKind::DnsQuery {
+                        if let Some(r) = self.requests.get_mut(&id) {
+                            r.nat_node = Some(n);
+                        }
+                    }
+                }
+                kproxy::NatResult::Reject {
+                    reason,
+                    decision: d,
+                } => {
+                    let at = self.place(Loc::Node(n));
+                    let _ = d;
+                    self.end_request(id, Outcome::Refused, reason, at);
+                    return;
+                }
+                kproxy::NatResult::Drop {
+                    reason,
+                    decision: d,
+                } => {
+                    let _ = d;
+                    let at = self.place(Loc::Node(n));
+                    self.lose(id, Outcome::Dropped, reason, at);
+                    return;
+                }
+            }
+        }
+        if pkt.kind != PacketKind::DnsQuery {
+            if let Some(r) = self.requests.get_mut(&id) {
+                r.nat_src = pkt.src;
+                r.nat_dst = pkt.dst;
+                if r.nat_node.is_none() {
+                    r.nat_node = Some(n);
+                }
+            }
+        }
+        // Route the (possibly rewritten) destination.
+        if self.nodes[n.idx()].ip == pkt.dst.ip {
+            // A host-network endpoint on this node (the API server).
+            self.host_answer(n, pkt, src_before, dst_before, decision);
+            return;
+        }
+        match self.node_for_pod_ip(pkt.dst.ip) {
+            Some(m) if m == n => match self.pod_by_ip(pkt.dst.ip) {
+                Some(p) => {
+                    // Egress policy of a local source pod is checked here too.
+                    if !self.policy_allows(id, &pkt, Some(p), n) {
+                        return;
+                    }
+                    pkt.to = Loc::Pod(p);
+                    self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
+                }
+                None => {
+                    let at = self.place(Loc::Node(n));
+                    self.lose(
+                        id,
+                        Outcome::Timeout,
+                        "no pod at that IP (stale rule?)".into(),
+                        at,
+                    );
+                }
+            },
+            Some(m) => {
+                pkt.to = Loc::Node(m);
+                self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
+            }
+            None => {
+                if let Some(m) = self.nodes.iter().position(|x| x.ip == pkt.dst.ip) {
+                    pkt.to = Loc::Node(NodeId(m as u32));
+                    self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
+                } else if self.requests[&id].outside {
+                    pkt.to = Loc::Outside;
+                    self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
+                } else {
+                    let at = self.place(Loc::Node(n));
+                    self.lose(
+                        id,
+                        Outcome::Timeout,
+                        format!("no route to {}", pkt.dst.ip),
+                        at,
+                    );
+                }
+            }
+        }
+    }
+
+    /// An endpoint that is the node itself (host network): it answers.
+    fn host_answer(
+        &mut self,
+        n: NodeId,
+        pkt: Packet,
+        _src_before: Endpoint4,
+        _dst_before: Endpoint4,
+        _d: Decision,
+    ) {
+        let reply = match pkt.kind {
+            PacketKind::Syn => PacketKind::SynAck,
+            _ => PacketKind::Response,
+        };
+        self.send_reply(Loc::Node(n), n, &pkt, reply);
+    }
+
+    /// NetworkPolicy, judged after DNAT on the pod IP and target port.
+    /// Returns false (and records the drop) when denied.
+    fn policy_allows(&mut self, id: u64, pkt: &Packet, dst_pod: Option<PodId>, n: NodeId) -> bool {
+        if self.policies.is_empty() {
+            return true;
+        }
+        match self.netpol_verdict(id, pkt, dst_pod) {
+            None => true,
+            Some(reason) => {
+                let at = match dst_pod {
+                    Some(p) => self.place(Loc::Pod(p)),
+                    None => self.place(Loc::Node(n)),
+                };
+                self.lose(id, Outcome::Dropped, reason, at);
+                false
+            }
+        }
+    }
+
+    fn at_pod(&mut self, p: PodId, pkt: Packet) {
+        let id = pkt.req;
+        let node = self.pods[p.idx()].node;
+        if Self::is_reply(pkt.kind) {
+            // A reply reaching a client pod.
+            self.at_client(pkt);
+            return;
+        }
+        let pod = &self.pods[p.idx()];
+        if !pod.has_sandbox() || !self.nodes[node.idx()].up {
+            let at = self.place(Loc::Pod(p));
+            self.lose(id, Outcome::Timeout, "pod is gone (stale rule)".into(), at);
+            return;
+        }
+        if let Some(r) = self.requests.get_mut(&id) {
+            if pkt.kind != PacketKind::DnsQuery {
+                r.pod = Some(p);
+            }
+        }
+        match pkt.kind {
+            PacketKind::DnsQuery => {
+                if !self.pods[p.idx()].accepting() {
+                    let at = self.place(Loc::Pod(p));
+                    self.lose(id, Outcome::Timeout, "CoreDNS pod not running".into(), at);
+                    return;
+                }
+                self.send_reply(Loc::Pod(p), node, &pkt, PacketKind::DnsReply);
+            }
+            PacketKind::Syn => {
+                if !self.policy_allows(id, &pkt, Some(p), node) {
+                    return;
+                }
+                let pod = &self.pods[p.idx()];
+                let listening = pod
+                    .spec
+                    .containers
+                    .iter()
+                    .flat_map(|c| c.ports.iter())
+                    .any(|cp| cp.container_port == pkt.dst.port as i32 && cp.protocol() == "TCP");
+                if !pod.accepting() {
+                    let reason = if pod.app_exited {
+                        "connection refused: pod has exited (stale rule)".to_string()
+                    } else {
+                        "connection refused: container not running".to_string()
+                    };
+                    self.send_reset(p, &pkt, reason);
+                    return;
+                }
+                if !listening {
+                    let reason = format!(
+                        "connection refused: nothing listens on port {}",
+                        pkt.dst.port
+                    );
+                    self.send_reset(p, &pkt, reason);
+                    return;
+                }
+                if let Some(r) = self.requests.get_mut(&id) {
+                    r.nat_src = pkt.src;
+                }
+                self.send_reply(Loc::Pod(p), node, &pkt, PacketKind::SynAck);
+            }
+            PacketKind::Request => {
+                if !self.pods[p.idx()].accepting() {
+                    let at = self.place(Loc::Pod(p));
+                    self.end_request(
+                        id,
+                        Outcome::Reset,
+                        "connection reset: pod not running".into(),
+                        at,
+                    );
+                    return;
+                }
+                self.serve(p, id);
+            }
+            _ => {}
+        }
+    }
+
+    fn send_reset(&mut self, p: PodId, pkt: &Packet, reason: String) {
+        if let Some(r) = self.requests.get_mut(&pkt.req) {
+            r.lost = Some((
+                Outcome::Refused,
+                reason,
+                Place::Nowhere { ip: String::new() },
+            ));
+        }
+        let node = self.pods[p.idx()].node;
+        self.send_reply(Loc::Pod(p), node, pkt, PacketKind::Reset);
+    }
+
+    /// Start a reply back toward the client: pod → its node → (NAT node) →
+    /// (client's node / LB) → client.
+    fn send_reply(&mut self, from: Loc, node: NodeId, pkt: &Packet, kind: PacketKind) {
+        let reply = Packet {
+            req: pkt.req,
+            kind,
+            proto: pkt.proto,
+            src: pkt.dst,
+            dst: pkt.src,
+            to: Loc::Node(node),
+        };
+        if from == Loc::Node(node) {
+            self.reply_at_node(node, reply);
+        } else {
+            self.emit_hop(from, &reply, reply.src, reply.dst, Decision::default());
+        }
+    }
+
+    /// A reply at a node: reverse NAT from conntrack if this node did the
+    /// NAT, then onward.
+    fn reply_at_node(&mut self, n: NodeId, mut pkt: Packet) {
+        let id = pkt.req;
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let (src_before, dst_before) = (pkt.src, pkt.dst);
+        let mut decision = Decision::default();
+        let dns = pkt.kind == PacketKind::DnsReply;
+        let (orig_src, orig_dst) = if dns {
+            (r.dns_src, self.kube_dns_vip())
+        } else {
+            (r.src, r.dst)
+        };
+        // Which node holds the NAT: for DNS the client's node (pod traffic
+        // is NATed where it enters), else the recorded one.
+        let nat_node = if dns {
+            Some(self.client_node(r.client))
+        } else {
+            r.nat_node
+        };
+        let client = r.client;
+        let lb = r.lb;
+        if nat_node == Some(n) && (pkt.src != orig_dst || pkt.dst != orig_src) {
+            decision.conntrack = true;
+            decision.note = format!(
+                "conntrack: reply {} -> {} becomes {} -> {}",
+                pkt.src, pkt.dst, orig_dst, orig_src
+            );
+            pkt.src = orig_dst;
+            pkt.dst = orig_src;
+        }
+        // Next place: toward the NAT node if it is elsewhere and the reply
+        // still carries NATed addresses; else toward the client.
+        if let Some(m) = nat_node.filter(|m| *m != n && pkt.dst != orig_src) {
+            pkt.to = Loc::Node(m);
+        } else if let Some(cp) = self.clients[client.idx()].pod {
+            let cn = self.pods[cp.idx()].node;
+            pkt.to = if cn == n {
+                Loc::Client(client)
+            } else {
+                Loc::Node(cn)
+            };
+        } else if let Some(s) = lb {
+            pkt.to = Loc::Lb(s);
+        } else {
+            pkt.to = Loc::Client(client);
+        }
+        self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
+    }
+
+    fn at_outside(&mut self, pkt: Packet) {
+        let id = pkt.req;
+        // The world outside answers whatever it is asked.
+        let reply = Packet {
+            req: id,
+            kind: match pkt.kind {
+                PacketKind::Syn => PacketKind::SynAck,
+                _ => PacketKind::Response,
+            },
+            proto: pkt.proto,
+            src: pkt.dst,
+            dst: pkt.src,
+            to: Loc::Client(self.requests[&id].client),
+        };
+        self.emit_hop(
+            Loc::Outside,
+            &reply,
+            reply.src,
+            reply.dst,
+            Decision::default(),
+        );
+    }
+
+    fn at_client(&mut self, pkt: Packet) {
+        let id = pkt.req;
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let c = r.client;
+        let at = self.client_place(c);
+        match pkt.kind {
+            PacketKind::DnsReply => self.on_dns_reply(id),
+            PacketKind::Reset => {
+                let reason = r
+                    .lost
+                    .as_ref()
+                    .map(|l| l.1.clone())
+                    .unwrap_or_else(|| "connection refused".into());
+                self.end_request(id, Outcome::Refused, reason, at);
+            }
+            PacketKind::SynAck => {
+                if let Some(r) = self.requests.get_mut(&id) {
+                    r.phase = Phase::Request;
+                }
+                self.send_request_packet(id);
+            }
+            PacketKind::Response => {
+                let reason = if self.requests[&id].outside {
+                    "served by the external host".to_string()
+                } else {
+                    "served".to_string()
+                };
+                self.end_request(id, Outcome::Ok, reason, at);
+            }
+            _ => {}
+        }
+    }
+
+    /// After the handshake (or on a kept-alive connection): the request.
+    fn send_request_packet(&mut self, id: u64) {
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let c = r.client;
+        // Register a new keep-alive connection after its handshake.
+        if self.clients[c.idx()].spec.keep_alive && r.conn.is_none() {
+            if let Some(nat) = r.nat_node {
+                let conn = Conn {
+                    src: r.src,
+                    dst: r.dst,
+                    nat_node: nat,
+                    pod: r.pod,
+                    service: r.service.clone(),
+                    busy: true,
+                };
+                let cl = &mut self.clients[c.idx()];
+                cl.conns.push(conn);
+                let slot = cl.conns.len() - 1;
+                if let Some(r) = self.requests.get_mut(&id) {
+                    r.conn = Some(slot);
+                }
+            }
+        }
+        self.send_from_client(id, PacketKind::Request);
+    }
+
+    // ----- DNS -------------------------------------------------------------------
+
+    fn on_dns_reply(&mut self, id: u64) {
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let qname = r.dns_names.first().cloned().unwrap_or_default();
+        let c = r.client;
+        match self.dns_answer(&qname) {
+            kproxy::DnsAnswer::Ip(ip) => {
+                let port = self.requests[&id].dst.port;
+                let service = self.service_for_vip(Endpoint4 { ip, port });
+                let r = self
+                    .requests
+                    .get_mut(&id)
+                    .expect("request exists: checked above");
+                r.dst.ip = ip;
+                r.phase = Phase::Connect;
+                r.service = service;
+                self.send_from_client(id, PacketKind::Syn);
+            }
+            kproxy::DnsAnswer::Outside(host) => {
+                // An ExternalName's CNAME: the client connects out of the
+                // cluster; the node only routes it (no kube-proxy rules).
+                let r = self
+                    .requests
+                    .get_mut(&id)
+                    .expect("request exists: checked above");
+                r.outside = true;
+                r.dst.ip = Ipv4Addr::new(93, 184, 215, 14);
+                r.phase = Phase::Connect;
+                r.service = Some(format!("{qname} -> {host}"));
+                self.send_from_client(id, PacketKind::Syn);
+            }
+            kproxy::DnsAnswer::NxDomain => {
+                let r = self
+                    .requests
+                    .get_mut(&id)
+                    .expect("request exists: checked above");
+                r.dns_names.remove(0);
+                if r.dns_names.is_empty() {
+                    let at = self.client_place(c);
+                    self.end_request(id, Outcome::Nxdomain, "NXDOMAIN".into(), at);
+                } else {
+                    let port = self.clients[c.idx()].ephemeral_port();
+                    if let Some(r) = self.requests.get_mut(&id) {
+                        r.dns_src.port = port;
+                    }
+                    self.send_dns_query(id);
+                }
+            }
+        }
+    }
+
+    // ----- serving ---------------------------------------------------------------
+
+    fn serve(&mut self, p: PodId, id: u64) {
+        let pod = &mut self.pods[p.idx()];
+        if let Some(r) = self.requests.get_mut(&id) {
+            r.at_pod = Some(p);
+        }
+        if pod.busy < pod.workload.concurrency.max(1) {
+            pod.busy += 1;
+            let mean = pod.workload.service_time.as_nanos().max(1);
+            let epoch = pod.epoch;
+            let d = self.rng_serve.exp_nanos(mean);
+            self.schedule_in(SimDuration(d), Ev::ServeDone(p, id, epoch));
+        } else if (pod.queue.len() as u32) < pod.workload.queue_limit {
+            pod.queue.push_back(id);
+        } else {
+            let at = self.place(Loc::Pod(p));
+            self.end_request(
+                id,
+                Outcome::Reset,
+                "503: pod overloaded (queue full)".into(),
+                at,
+            );
+        }
+    }
+
+    pub(crate) fn on_serve_done(&mut self, p: PodId, id: u64, epoch: u32) {
+        if self.pods[p.idx()].epoch != epoch {
+            return;
+        }
+        let pod = &mut self.pods[p.idx()];
+        pod.busy = pod.busy.saturating_sub(1);
+        // Start the next queued request.
+        while let Some(next) = pod.queue.pop_front() {
+            if self.requests.contains_key(&next) {
+                pod.busy += 1;
+                let mean = pod.workload.service_time.as_nanos().max(1);
+                let d = self.rng_serve.exp_nanos(mean);
+                self.schedule_in(SimDuration(d), Ev::ServeDone(p, next, epoch));
+                break;
+            }
+        }
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let pkt = Packet {
+            req: id,
+            kind: PacketKind::Request,
+            proto: Protocol::Tcp,
+            src: r.nat_src,
+            dst: r.nat_dst,
+            to: Loc::Pod(p),
+        };
+        let node = self.pods[p.idx()].node;
+        if !self.nodes[node.idx()].up {
+            return;
+        }
+        self.send_reply(Loc::Pod(p), node, &pkt, PacketKind::Response);
+    }
+
+    /// A pod stopped serving abruptly: every request it holds is reset.
+    pub(crate) fn fail_in_flight(&mut self, p: PodId, reason: &str) {
+        let held: Vec<u64> = self
+            .requests
+            .iter()
+            .filter(|(_, r)| r.at_pod == Some(p))
+            .map(|(id, _)| *id)
+            .collect();
+        let pod = &mut self.pods[p.idx()];
+        pod.busy = 0;
+        pod.queue.clear();
+        pod.epoch += 1;
+        let at = self.place(Loc::Pod(p));
+        for id in held {
+            self.end_request(id, Outcome::Reset, reason.to_string(), at.clone());
+        }
+    }
+
+    /// Close every keep-alive connection to a pod (it went away).
+    pub(crate) fn close_conns_to(&mut self, p: PodId) {
+        for c in &mut self.clients {
+            c.conns.retain(|k| k.pod != Some(p) || k.busy);
+            for k in &mut c.conns {
+                if k.pod == Some(p) {
+                    k.pod = None;
+                }
+            }
+        }
+    }
+
+    // ----- endings ----------------------------------------------------------------
+
+    /// A packet vanished (dropped, blackholed). The client only notices at
+    /// its deadline; remember why.
+    fn lose(&mut self, id: u64, outcome: Outcome, reason: String, at: Place) {
+        if let Some(r) = self.requests.get_mut(&id) {
+            if r.lost.is_none() || outcome == Outcome::Dropped {
+                r.lost = Some((outcome, reason, at));
+            }
+        }
+    }
+
+    pub(crate) fn on_deadline(&mut self, id: u64) {
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        let c = r.client;
+        let (outcome, reason, at) = match r.lost.clone() {
+            Some((o @ Outcome::Dropped, reason, at)) => (o, reason, at),
+            Some((_, reason, at)) => (Outcome::Timeout, reason, at),
+            None => (
+                Outcome::Timeout,
+                format!(
+                    "no response within {}s",
+                    self.clients[c.idx()].spec.timeout.as_secs()
+                ),
+                self.client_place(c),
+            ),
+        };
+        // A kept-alive connection that timed out is abandoned.
+        if let Some(slot) = r.conn {
+            let cl = &mut self.clients[c.idx()];
+            if slot < cl.conns.len() {
+                cl.conns.remove(slot);
+                for req in self.requests.values_mut() {
+                    if req.client == c {
+                        if let Some(s) = req.conn {
+                            if s > slot {
+                                req.conn = Some(s - 1);
+                            } else if s == slot && req.phase != Phase::Dns {
+                                req.conn = None;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.end_request(id, outcome, reason, at);
+    }
+
+    pub(crate) fn end_request(&mut self, id: u64, outcome: Outcome, reason: String, at: Place) {
+        let Some(r) = self.requests.remove(&id) else {
+            return;
+        };
+        let c = r.client;
+        let latency_us = self.now.since(r.started).as_micros();
+        let pod_name = r.pod.map(|p| self.pods[p.idx()].key());
+        self.metrics.record(
+            outcome,
+            &reason,
+            r.service.as_deref(),
+            pod_name.as_deref(),
+            latency_us,
+        );
+        let seen_src = (r.nat_src.ip != Ipv4Addr::UNSPECIFIED).then(|| r.nat_src.ip.to_string());
+        if self.tracing {
+            self.record(TraceKind::End(RequestEnd {
+                request: id,
+                client: c.0,
+                outcome,
+                reason,
+                at,
+                service: r.service.clone(),
+                pod: pod_name,
+                latency_us,
+                seen_src,
+            }));
+        }
+        let cl = &mut self.clients[c.idx()];
+        cl.in_flight = cl.in_flight.saturating_sub(1);
+        if let Some(slot) = r.conn {
+            if let Some(k) = cl.conns.get_mut(slot) {
+                k.busy = false;
+                if outcome != Outcome::Ok || k.pod.is_none() {
+                    // A failed or orphaned connection is closed.
+                    cl.conns.remove(slot);
+                    for req in self.requests.values_mut() {
+                        if req.client == c {
+                            if let Some(s) = req.conn {
+                                if s > slot {
+                                    req.conn = Some(s - 1);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(n) = r.nat_node {
+            if r.conn.is_none() || outcome != Outcome::Ok {
+                // The connection closed: forget its conntrack entry.
+                self.conntrack_forget(n, r.src, r.dst, r.proto);
+            }
+        }
+        let cl = &self.clients[c.idx()];
+        if cl.spec.concurrency > 0 {
+            let think = cl.spec.think_time;
+            self.schedule_in(think, Ev::ClientArrival(c));
+        }
+    }
+}
+
+/// The names a resolver with `ndots:5` and the pod's search path tries, in
+/// order (dns.md §3): a name with fewer than 5 dots goes through the search
+/// list first, then as-is; otherwise as-is first.
+pub fn search_candidates(name: &str, namespace: &str, domain: &str) -> Vec<String> {
+    if let Some(abs) = name.strip_suffix('.') {
+        return vec![abs.to_string()];
+    }
+    let search = [
+        format!("{namespace}.svc.{domain}"),
+        format!("svc.{domain}"),
+        domain.to_string(),
+    ];
+    let dots = name.matches('.').count();
+    let mut out = Vec::new();
+    if dots >= 5 {
+        out.push(name.to_string());
+    }
+    for s in &search {
+        out.push(format!("{name}.{s}"));
+    }
+    if dots < 5 {
+        out.push(name.to_string());
+    }
+    out
+}

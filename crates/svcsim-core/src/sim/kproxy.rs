@@ -1,0 +1,307 @@
+//! The sim's bridge to the routing program and the cluster services it
+//! consults on the data path: kube-proxy's rules (`crate::proxy`), cluster
+//! DNS and NetworkPolicy (`crate::netpol`). Everything that decides where a
+//! packet goes is delegated; this file only adapts the sim's state to those
+//! modules' inputs and their answers to trace decisions.
+
+use super::dataplane::{Packet, Phase};
+use super::trace::{Decision, PacketKind, RuleHit};
+use super::*;
+use crate::model;
+use crate::net::{Endpoint4, Ipv4Addr};
+use crate::netpol::{Peer, PolicyIndex};
+use crate::proxy::netfilter::{self, EvalCtx, Hook, Verdict};
+
+/// What kube-proxy's program did to a connection's first packet.
+pub(crate) enum NatResult {
+    /// No rule touched it (e.g. a pod IP): route as addressed.
+    NotHandled,
+    Nat {
+        dst: Endpoint4,
+        masquerade: bool,
+        decision: Decision,
+    },
+    Reject {
+        reason: String,
+        decision: Decision,
+    },
+    Drop {
+        reason: String,
+        decision: Decision,
+    },
+}
+
+/// A DNS answer as the client uses it.
+pub(crate) enum DnsAnswer {
+    Ip(Ipv4Addr),
+    /// A CNAME out of the cluster (ExternalName).
+    Outside(String),
+    NxDomain,
+}
+
+fn hits_to_trace(hits: &[netfilter::RuleHit]) -> Vec<RuleHit> {
+    hits.iter()
+        .map(|h| RuleHit {
+            table: h.table.as_str().to_string(),
+            chain: h.chain.clone(),
+            index: h.index as u32,
+        })
+        .collect()
+}
+
+impl Sim {
+    /// Run a connection's first packet through node `n`'s kube-proxy
+    /// program, or follow the connection's conntrack entry for later packets.
+    pub(crate) fn kube_proxy_nat(&mut self, n: NodeId, pkt: &Packet) -> NatResult {
+        let id = pkt.req;
+        // Packets of an established connection follow conntrack.
+        if let Some(r) = self.requests.get(&id) {
+            if r.phase == Phase::Request
+                && r.nat_node == Some(n)
+                && pkt.kind == PacketKind::Request
+                && r.nat_dst.port != 0
+            {
+                let masquerade = r.nat_src.ip != r.src.ip;
+                let note = format!("conntrack: established, DNAT {} -> {}", r.dst, r.nat_dst);
+                return NatResult::Nat {
+                    dst: r.nat_dst,
+                    masquerade,
+                    decision: Decision {
+                        conntrack: true,
+                        note,
+                        ..Default::default()
+                    },
+                };
+            }
+        }
+        let kp = &mut self.proxies[n.idx()];
+        let p = netfilter::Packet {
+            src: pkt.src.ip,
+            sport: pkt.src.port,
+            dst: pkt.dst.ip,
+            dport: pkt.dst.port,
+            proto: pkt.proto,
+        };
+        let rules = kp.rules.clone();
+        let mut ctx = EvalCtx {
+            rng: &mut kp.rng,
+            recent: &mut kp.recent,
+            now: self.now,
+        };
+        let ev = netfilter::evaluate(&rules, &p, Hook::Prerouting, &mut ctx);
+        let rule_hits = hits_to_trace(&ev.hits);
+        // The comment of the last rule that matched names the reason for a
+        // REJECT or DROP ("ns/svc:port has no endpoints").
+        let last_comment = ev
+            .hits
+            .last()
+            .and_then(|h| {
+                rules
+                    .table(h.table)
+                    .and_then(|t| t.chain(&h.chain))
+                    .and_then(|c| c.rules.get(h.index))
+                    .and_then(|r| r.comment())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        match ev.verdict {
+            Verdict::NotHandled | Verdict::Accept { dnat: None } => {
+                if rule_hits.is_empty() {
+                    NatResult::NotHandled
+                } else {
+                    NatResult::Nat {
+                        dst: pkt.dst,
+                        masquerade: ev.masquerade,
+                        decision: Decision {
+                            rules: rule_hits,
+                            ..Default::default()
+                        },
+                    }
+                }
+            }
+            Verdict::Accept { dnat: Some(ep) } => {
+                let note = format!(
+                    "DNAT {} -> {}{}",
+                    pkt.dst,
+                    ep,
+                    if ev.masquerade { ", MASQUERADE" } else { "" }
+                );
+                NatResult::Nat {
+                    dst: ep,
+                    masquerade: ev.masquerade,
+                    decision: Decision {
+                        rules: rule_hits,
+                        note,
+                        ..Default::default()
+                    },
+                }
+            }
+            Verdict::Reject => NatResult::Reject {
+                reason: format!(
+                    "REJECT: {}",
+                    if last_comment.is_empty() {
+                        "no endpoints".into()
+                    } else {
+                        last_comment
+                    }
+                ),
+                decision: Decision {
+                    rules: rule_hits,
+                    ..Default::default()
+                },
+            },
+            Verdict::Drop => NatResult::Drop {
+                reason: format!(
+                    "DROP: {}",
+                    if last_comment.is_empty() {
+                        "no local endpoint".into()
+                    } else {
+                        last_comment
+                    }
+                ),
+                decision: Decision {
+                    rules: rule_hits,
+                    ..Default::default()
+                },
+            },
+        }
+    }
+
+    /// A connection closed; its conntrack entry on `n` goes.
+    pub(crate) fn conntrack_forget(
+        &mut self,
+        _n: NodeId,
+        _src: Endpoint4,
+        _dst: Endpoint4,
+        _proto: crate::net::Protocol,
+    ) {
+    }
+
+    /// CoreDNS's answer for a name, from the API server's current state
+    /// (CoreDNS watches Services and EndpointSlices directly).
+    pub(crate) fn dns_answer(&mut self, qname: &str) -> DnsAnswer {
+        let domain = format!(".svc.{}", self.spec.cluster.cluster_domain);
+        let Some(rest) = qname.strip_suffix(&domain) else {
+            return DnsAnswer::NxDomain;
+        };
+        let Some((svc, ns)) = rest.split_once('.') else {
+            return DnsAnswer::NxDomain;
+        };
+        if ns.contains('.') {
+            return DnsAnswer::NxDomain;
+        }
+        let Some(s) = self.find_service(&format!("{ns}/{svc}")) else {
+            return DnsAnswer::NxDomain;
+        };
+        let obj = &self.services[s.idx()].obj;
+        if obj.service_type() == model::ServiceType::ExternalName {
+            return match &obj.spec.external_name {
+                Some(n) => DnsAnswer::Outside(n.clone()),
+                None => DnsAnswer::NxDomain,
+            };
+        }
+        if let Some(ip) = obj.cluster_ip().and_then(|i| i.parse().ok()) {
+            return DnsAnswer::Ip(ip);
+        }
+        // Headless: one A record per ready endpoint; the client takes one.
+        let ips: Vec<Ipv4Addr> = self.services[s.idx()]
+            .slices
+            .iter()
+            .flat_map(|sl| sl.endpoints.iter())
+            .filter(|e| e.conditions.is_ready())
+            .filter_map(|e| e.addresses.first().and_then(|a| a.parse().ok()))
+            .collect();
+        if ips.is_empty() {
+            return DnsAnswer::NxDomain;
+        }
+        let i = self.rng_serve.below(ips.len() as u64) as usize;
+        DnsAnswer::Ip(ips[i])
+    }
+
+    /// NetworkPolicy's verdict on a connection attempt, or `None` when it
+    /// is allowed. Judged after DNAT: the destination is the pod and the
+    /// port is the target port.
+    pub(crate) fn netpol_verdict(
+        &mut self,
+        id: u64,
+        pkt: &Packet,
+        dst_pod: Option<PodId>,
+    ) -> Option<String> {
+        let index = self.policy_index();
+        let r = self.requests.get(&id)?;
+        let client = &self.clients[r.client.idx()];
+        let src_pod = client.pod.map(|p| self.pod_object(p));
+        let dst_obj = dst_pod.map(|p| self.pod_object(p));
+        let src_peer = match &src_pod {
+            Some(p) => Peer::Pod(p),
+            None => Peer::External(pkt.src.ip),
+        };
+        // After SNAT the destination sees the node's address.
+        let node_src = self.nodes.iter().find(|n| n.ip == pkt.src.ip);
+        let src_peer = match (node_src, src_peer) {
+            (Some(n), Peer::External(_)) => Peer::Node {
+                name: &n.name,
+                ip: n.ip,
+            },
+            (_, p) => p,
+        };
+        let dst_peer = match &dst_obj {
+            Some(p) => Peer::Pod(p),
+            None => Peer::External(pkt.dst.ip),
+        };
+        let reach = index.evaluate(src_peer, dst_peer, pkt.dst.port, pkt.proto);
+        if reach.allowed {
+            return None;
+        }
+        let (dir, v) = if !reach.egress.allowed {
+            ("egress", &reach.egress)
+        } else {
+            ("ingress", &reach.ingress)
+        };
+        let who = v.subject.clone().unwrap_or_default();
+        Some(format!(
+            "NetworkPolicy: {dir} of {who} denied (isolated by {}; no rule allows port {})",
+            v.policies.join(", "),
+            pkt.dst.port
+        ))
+    }
+
+    /// The API object for a pod, as NetworkPolicy evaluation reads it.
+    pub(crate) fn pod_object(&self, p: PodId) -> model::Pod {
+        let pod = &self.pods[p.idx()];
+        model::Pod {
+            api_version: "v1".into(),
+            metadata: model::ObjectMeta {
+                name: pod.name.clone(),
+                namespace: Some(pod.namespace.clone()),
+                labels: pod.labels.clone(),
+                ..Default::default()
+            },
+            spec: model::PodSpec {
+                node_name: Some(self.nodes[pod.node.idx()].name.clone()),
+                ..pod.spec.clone()
+            },
+            status: model::PodStatus {
+                phase: Some("Running".into()),
+                pod_ip: pod.ip.map(|i| i.to_string()),
+                host_ip: Some(self.nodes[pod.node.idx()].ip.to_string()),
+            },
+        }
+    }
+
+    fn policy_index(&mut self) -> Arc<PolicyIndex> {
+        if let Some((epoch, idx)) = &self.netpol_cache {
+            if *epoch == self.topology_epoch {
+                return idx.clone();
+            }
+        }
+        let namespaces: Vec<model::Namespace> = self.namespaces.values().cloned().collect();
+        let pods: Vec<model::Pod> = (0..self.pods.len())
+            .filter(|i| self.pods[*i].phase != PodPhase::Gone)
+            .map(|i| self.pod_object(PodId(i as u32)))
+            .collect();
+        let idx = Arc::new(PolicyIndex::new(&namespaces, &pods, &self.policies));
+        self.netpol_cache = Some((self.topology_epoch, idx.clone()));
+        idx
+    }
+}

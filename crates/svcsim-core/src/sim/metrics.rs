@@ -1,0 +1,144 @@
+//! Run metrics: request counts per Service and per pod, outcomes by reason,
+//! and latency percentiles. Everything here is derived from the same facts
+//! the trace records, at the moment the trace records them, so the two agree.
+
+use super::trace::Outcome;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A log-linear latency histogram: 64 power-of-two ranges, each split into
+/// 16 linear sub-buckets, over microseconds. Percentiles are exact to within
+/// 1/16 of their power of two, and the histogram is small enough to clone
+/// with every checkpoint.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Histogram {
+    counts: BTreeMap<u32, u64>,
+    total: u64,
+}
+
+const SUB: u64 = 16;
+
+fn bucket_of(v: u64) -> u32 {
+    if v < SUB {
+        return v as u32;
+    }
+    let msb = 63 - v.leading_zeros() as u64; // >= 4
+    let shift = msb - 4;
+    let sub = (v >> shift) - SUB; // 0..16
+    ((msb - 3) * SUB + sub) as u32
+}
+
+fn bucket_low(b: u32) -> u64 {
+    let b = b as u64;
+    if b < SUB {
+        return b;
+    }
+    let msb = b / SUB + 3;
+    let sub = b % SUB;
+    (SUB + sub) << (msb - 4)
+}
+
+impl Histogram {
+    pub fn record(&mut self, v: u64) {
+        *self.counts.entry(bucket_of(v)).or_insert(0) += 1;
+        self.total += 1;
+    }
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+    /// The value at quantile `q` in per-mille (500 = p50, 990 = p99): the
+    /// lower bound of the bucket holding that rank.
+    pub fn quantile_permille(&self, q: u64) -> u64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = (self.total * q).div_ceil(1000).max(1);
+        let mut seen = 0;
+        for (b, c) in &self.counts {
+            seen += c;
+            if seen >= rank {
+                return bucket_low(*b);
+            }
+        }
+        0
+    }
+}
+
+/// Counters for one Service or pod.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub requests: u64,
+    pub ok: u64,
+}
+
+/// Everything `svcsim run` prints.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Metrics {
+    pub requests: u64,
+    pub outcomes: BTreeMap<String, u64>,
+    /// `outcome: reason` → count.
+    pub reasons: BTreeMap<String, u64>,
+    pub per_service: BTreeMap<String, Counts>,
+    /// Requests that reached each pod (by pod name).
+    pub per_pod: BTreeMap<String, Counts>,
+    pub latency_us: Histogram,
+    /// Latency of successful requests only.
+    pub ok_latency_us: Histogram,
+}
+
+impl Metrics {
+    pub fn record(
+        &mut self,
+        outcome: Outcome,
+        reason: &str,
+        service: Option<&str>,
+        pod: Option<&str>,
+        latency_us: u64,
+    ) {
+        self.requests += 1;
+        *self
+            .outcomes
+            .entry(outcome.as_str().to_string())
+            .or_insert(0) += 1;
+        *self
+            .reasons
+            .entry(format!("{}: {reason}", outcome.as_str()))
+            .or_insert(0) += 1;
+        let ok = outcome == Outcome::Ok;
+        if let Some(s) = service {
+            let c = self.per_service.entry(s.to_string()).or_default();
+            c.requests += 1;
+            c.ok += ok as u64;
+        }
+        if let Some(p) = pod {
+            let c = self.per_pod.entry(p.to_string()).or_default();
+            c.requests += 1;
+            c.ok += ok as u64;
+        }
+        self.latency_us.record(latency_us);
+        if ok {
+            self.ok_latency_us.record(latency_us);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_roundtrip_and_quantiles() {
+        for v in [0u64, 1, 15, 16, 17, 100, 1000, 123_456, 9_999_999] {
+            let low = bucket_low(bucket_of(v));
+            assert!(low <= v && v - low <= v / 16 + 1, "v={v} low={low}");
+        }
+        let mut h = Histogram::default();
+        for v in 1..=1000u64 {
+            h.record(v);
+        }
+        let p50 = h.quantile_permille(500);
+        assert!((470..=500).contains(&p50), "p50={p50}");
+        let p99 = h.quantile_permille(990);
+        assert!((928..=990).contains(&p99), "p99={p99}");
+    }
+}

@@ -1,0 +1,289 @@
+//! The discrete-event engine: [`Sim`].
+//!
+//! # Contract
+//! - `Sim` is a pure state machine. It reads no clock and does no I/O. Time
+//!   moves only when the driver calls [`Sim::step`] or [`Sim::run_until`].
+//! - Inputs are [`Command`]s, applied with [`Sim::apply`] (now) or stamped
+//!   with a time in the scenario's `events`.
+//! - Outputs are [`TraceEvent`]s, drained with [`Sim::drain_trace`], plus
+//!   read-only views ([`Sim::view`]) and [`Metrics`].
+//! - Events run in `(time, insertion sequence)` order, so same-time events are
+//!   FIFO and a run is a function of its inputs and seed.
+//! - `Sim: Clone`; a clone is a checkpoint. The UI scrubs backwards by
+//!   restoring the nearest checkpoint and replaying forward.
+
+mod build;
+mod command;
+mod controllers;
+mod dataplane;
+mod kproxy;
+pub mod metrics;
+mod state;
+pub mod trace;
+mod view;
+
+pub use build::BuildError;
+pub use command::Command;
+pub use metrics::Metrics;
+pub use state::*;
+pub use trace::{Outcome, TraceEvent, TraceHasher, TraceKind};
+pub use view::*;
+
+use crate::model::Namespace;
+use crate::proxy;
+use crate::rng::Stream;
+use crate::scenario::ScenarioSpec;
+use crate::time::{SimDuration, SimTime};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+/// Something scheduled to happen.
+#[derive(Clone, Debug)]
+pub(crate) enum Ev {
+    Command(Box<Command>),
+    PodStarted(PodId, u32),
+    PodProbe(PodId, u32),
+    PodAppExit(PodId, u32),
+    PodGone(PodId, u32),
+    PodRestart(PodId, u32),
+    ChurnCrash,
+    ChurnNodeFail,
+    NodeGrace(NodeId, u32),
+    NodeEvict(NodeId, u32),
+    NodeRecover(NodeId, u32),
+    SliceSync(SvcId),
+    ProxyWatch(NodeId, u64),
+    ProxySync(NodeId),
+    LbProvision(SvcId),
+    LbHealth(SvcId),
+    Reconcile,
+    ClientArrival(ClientId),
+    Packet(Box<dataplane::Packet>),
+    ServeDone(PodId, u64, u32),
+    Deadline(u64),
+}
+
+#[derive(Clone, Debug)]
+struct Scheduled {
+    at: SimTime,
+    seq: u64,
+    ev: Ev,
+}
+impl PartialEq for Scheduled {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+/// The API server's view of Services and EndpointSlices at one moment,
+/// shared (immutably) by every kube-proxy that has caught up with it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ApiSnapshot {
+    pub version: u64,
+    pub services: Vec<crate::model::Service>,
+    pub slices: Vec<crate::model::EndpointSlice>,
+}
+
+/// kube-proxy on one node.
+#[derive(Clone, Debug)]
+pub(crate) struct KubeProxy {
+    /// What its informers have seen.
+    pub view: Arc<ApiSnapshot>,
+    /// The view its current rules were built from.
+    pub synced_version: u64,
+    pub last_sync: Option<SimTime>,
+    pub sync_scheduled: bool,
+    pub rules: Arc<proxy::rules::Ruleset>,
+    pub recent: proxy::netfilter::RecentTable,
+    pub rng: Stream,
+}
+
+/// The simulation.
+#[derive(Clone)]
+pub struct Sim {
+    pub(crate) spec: ScenarioSpec,
+    pub(crate) now: SimTime,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    pub(crate) nodes: Vec<NodeState>,
+    pub(crate) proxies: Vec<KubeProxy>,
+    pub(crate) pods: Vec<PodState>,
+    pub(crate) replica_sets: Vec<RsState>,
+    pub(crate) deployments: Vec<DeployState>,
+    pub(crate) services: Vec<SvcState>,
+    pub(crate) namespaces: BTreeMap<String, Namespace>,
+    pub(crate) policies: Vec<crate::model::NetworkPolicy>,
+    pub(crate) clients: Vec<ClientState>,
+    pub(crate) api: Arc<ApiSnapshot>,
+    pub(crate) requests: BTreeMap<u64, dataplane::Request>,
+    pub(crate) next_request: u64,
+    pub(crate) metrics: Metrics,
+    trace: Vec<TraceEvent>,
+    tracing: bool,
+    pub(crate) events_processed: u64,
+    pub(crate) cloud_lb: bool,
+    pub(crate) proxy_mode: crate::scenario::ProxyMode,
+    pub(crate) lb_next_ip: u64,
+    pub(crate) rng_names: Stream,
+    pub(crate) rng_churn_pod: Stream,
+    pub(crate) rng_churn_node: Stream,
+    pub(crate) rng_lb: Stream,
+    pub(crate) rng_serve: Stream,
+    pub(crate) slice_sync_pending: Vec<bool>,
+    pub(crate) reconcile_pending: bool,
+    pub(crate) coredns: Vec<PodId>,
+    /// Bumped whenever pods, namespaces or policies change, so the cached
+    /// NetworkPolicy index knows when to rebuild.
+    pub(crate) topology_epoch: u64,
+    pub(crate) netpol_cache: Option<(u64, Arc<crate::netpol::PolicyIndex>)>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("now", &self.now)
+            .field("nodes", &self.nodes.len())
+            .field("pods", &self.pods.len())
+            .field("services", &self.services.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The scenario settings this run uses.
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    /// Time of the next pending event, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek().map(|Reverse(s)| s.at)
+    }
+
+    /// Number of events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Apply a command now. It is recorded in the trace like a scripted one.
+    pub fn apply(&mut self, cmd: Command) {
+        self.apply_command(cmd);
+    }
+
+    /// Process the next event. Returns false when nothing is pending.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse(s)) = self.queue.pop() else {
+            return false;
+        };
+        debug_assert!(s.at >= self.now, "time went backwards");
+        self.now = s.at;
+        self.events_processed += 1;
+        self.dispatch(s.ev);
+        true
+    }
+
+    /// Process every event up to and including time `t`, then set the clock
+    /// to `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        while let Some(Reverse(s)) = self.queue.peek() {
+            if s.at > t {
+                break;
+            }
+            self.step();
+        }
+        if t > self.now {
+            self.now = t;
+        }
+    }
+
+    /// Run for `d` more simulated time.
+    pub fn run_for(&mut self, d: SimDuration) {
+        let t = self.now + d;
+        self.run_until(t);
+    }
+
+    /// Take the trace events recorded since the last drain.
+    pub fn drain_trace(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// Turn trace recording off (metrics still count). Benchmarks use this.
+    pub fn set_tracing(&mut self, on: bool) {
+        self.tracing = on;
+    }
+
+    /// Metrics so far.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    pub(crate) fn schedule(&mut self, at: SimTime, ev: Ev) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled { at, seq, ev }));
+    }
+
+    pub(crate) fn schedule_in(&mut self, d: SimDuration, ev: Ev) {
+        self.schedule(self.now + d, ev);
+    }
+
+    pub(crate) fn record(&mut self, kind: TraceKind) {
+        if self.tracing {
+            self.trace.push(TraceEvent { t: self.now, kind });
+        }
+    }
+
+    pub(crate) fn k8s_event(&mut self, type_: &str, reason: &str, object: String, message: String) {
+        if self.tracing {
+            self.record(TraceKind::Event(trace::K8sEvent {
+                type_: type_.to_string(),
+                reason: reason.to_string(),
+                object,
+                message,
+            }));
+        }
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Command(c) => self.apply_command(*c),
+            Ev::PodStarted(p, e) => self.on_pod_started(p, e),
+            Ev::PodProbe(p, e) => self.on_pod_probe(p, e),
+            Ev::PodAppExit(p, e) => self.on_pod_app_exit(p, e),
+            Ev::PodGone(p, e) => self.on_pod_gone(p, e),
+            Ev::PodRestart(p, e) => self.on_pod_restart(p, e),
+            Ev::ChurnCrash => self.on_churn_crash(),
+            Ev::ChurnNodeFail => self.on_churn_node_fail(),
+            Ev::NodeGrace(n, e) => self.on_node_grace(n, e),
+            Ev::NodeEvict(n, e) => self.on_node_evict(n, e),
+            Ev::NodeRecover(n, e) => self.on_node_recover_timer(n, e),
+            Ev::SliceSync(s) => self.on_slice_sync(s),
+            Ev::ProxyWatch(n, v) => self.on_proxy_watch(n, v),
+            Ev::ProxySync(n) => self.on_proxy_sync(n),
+            Ev::LbProvision(s) => self.on_lb_provision(s),
+            Ev::LbHealth(s) => self.on_lb_health(s),
+            Ev::Reconcile => self.on_reconcile(),
+            Ev::ClientArrival(c) => self.on_client_arrival(c),
+            Ev::Packet(p) => self.on_packet(*p),
+            Ev::ServeDone(p, r, e) => self.on_serve_done(p, r, e),
+            Ev::Deadline(r) => self.on_deadline(r),
+        }
+    }
+}
