@@ -1,0 +1,146 @@
+//! End-to-end checks of `svcsim rules` and `svcsim route`: the built binary
+//! on kube-proxy's golden case (tests/data/kube-proxy in the workspace), and
+//! its exit codes on bad input.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn golden(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/kube-proxy")
+        .join(rel)
+}
+
+fn svcsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_svcsim"))
+        .args(args)
+        .output()
+        .expect("run svcsim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const NODE: &[&str] = &[
+    "--node",
+    "test-node",
+    "--node-ip",
+    "192.168.0.2,192.168.1.2,192.168.99.11",
+    "--cluster-cidr",
+    "10.0.0.0/8",
+];
+
+#[test]
+fn rules_prints_the_overall_golden() {
+    let objects = golden("rules-overall/objects.yaml");
+    let mut args = vec!["rules", objects.to_str().unwrap()];
+    args.extend_from_slice(NODE);
+    let (code, out, err) = svcsim(&args);
+    assert_eq!(code, 0, "{err}");
+    let expected = std::fs::read_to_string(golden("rules-overall/expected.iptables")).unwrap();
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn route_json_matches_a_golden_flow() {
+    let objects = golden("flows-cluster-ip-general/objects.yaml");
+    let mut args = vec!["route", objects.to_str().unwrap()];
+    args.extend_from_slice(NODE);
+    args.extend_from_slice(&[
+        "--src",
+        "10.180.0.2",
+        "--dst",
+        "172.30.0.42:80",
+        "--proto",
+        "tcp",
+        "--json",
+    ]);
+    let (code, out, err) = svcsim(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "{\"output\": \"10.180.0.1:80, 10.180.2.1:80\", \"masq\": false}\n"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_without_panicking() {
+    let objects = golden("rules-overall/objects.yaml");
+    let o = objects.to_str().unwrap();
+    for args in [
+        vec![
+            "rules",
+            "/nonexistent.yaml",
+            "--node",
+            "n",
+            "--node-ip",
+            "1.2.3.4",
+        ],
+        vec!["rules", o, "--node", "n", "--node-ip", "1.2.3"],
+        vec![
+            "rules",
+            o,
+            "--node",
+            "n",
+            "--node-ip",
+            "1.2.3.4",
+            "--cluster-cidr",
+            "10.0.0.0/40",
+        ],
+        vec!["rules", o, "--node", "n"],
+        vec![
+            "rules",
+            o,
+            "--node",
+            "n",
+            "--node-ip",
+            "1.2.3.4",
+            "--mode",
+            "nftables",
+        ],
+        vec![
+            "route",
+            o,
+            "--node",
+            "n",
+            "--node-ip",
+            "1.2.3.4",
+            "--src",
+            "x",
+            "--dst",
+            "1.2.3.4:80",
+        ],
+        vec![
+            "route",
+            o,
+            "--node",
+            "n",
+            "--node-ip",
+            "1.2.3.4",
+            "--src",
+            "1.1.1.1",
+            "--dst",
+            "1.2.3.4",
+        ],
+        vec![
+            "route",
+            o,
+            "--node",
+            "n",
+            "--node-ip",
+            "1.2.3.4",
+            "--src",
+            "1.1.1.1",
+            "--dst",
+            "1.2.3.4:80",
+            "--proto",
+            "icmp",
+        ],
+    ] {
+        let (code, _, err) = svcsim(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
