@@ -31,7 +31,13 @@ const MODELLED: &[&str] = &[
 /// Decode every document of a YAML/JSON stream. Errors carry the document
 /// index and the decoder's message.
 pub fn parse_objects(text: &str) -> Result<Loaded, String> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| format!("YAML: {e}"))?;
+    // YAML 1.2 booleans only: a bare `y` or `n` (a namespace name in
+    // Kubernetes' network-policy e2e suite) is a string, not a boolean.
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(
+        text,
+        serde_saphyr::options! { strict_booleans: true },
+    )
+    .map_err(|e| format!("YAML: {e}"))?;
     let mut out = Loaded::default();
     for (i, doc) in docs.into_iter().enumerate() {
         push_doc(doc, i, &mut out)?;

@@ -91,6 +91,9 @@ impl Sim {
             reconcile_pending: false,
             coredns: Vec::new(),
             topology_epoch: 0,
+            dns_cache: None,
+            served_by_dead: 0,
+            pods_by_label: BTreeMap::new(),
             netpol_cache: None,
             spec,
         };
@@ -177,6 +180,7 @@ impl Sim {
                 epoch: 0,
                 next_ip: 2,
                 used_ips: BTreeSet::new(),
+                live_pods: 0,
                 created: SimTime::ZERO,
             });
         }

@@ -242,6 +242,13 @@ impl Sim {
         if let Some(ip) = ip {
             self.nodes[node.idx()].used_ips.insert(ip);
         }
+        self.nodes[node.idx()].live_pods += 1;
+        for (k, v) in &labels {
+            self.pods_by_label
+                .entry((namespace.clone(), k.clone(), v.clone()))
+                .or_default()
+                .push(id);
+        }
         self.pods.push(PodState {
             name,
             namespace,
@@ -308,24 +315,27 @@ impl Sim {
     /// same ReplicaSet, then the fewest pods overall, then the lowest index.
     /// This is what the default spreading scores converge to.
     fn pick_node(&self, rs: Option<RsId>) -> Option<NodeId> {
-        let mut best: Option<(usize, usize, usize)> = None;
+        // Pods of the same ReplicaSet per node (a ReplicaSet is small, so
+        // counting its pods is cheap; `live_pods` keeps the total per node).
+        let mut same: BTreeMap<NodeId, usize> = BTreeMap::new();
+        if let Some(r) = rs {
+            for p in &self.replica_sets[r.idx()].pods {
+                let pod = &self.pods[p.idx()];
+                if pod.phase != PodPhase::Gone && pod.deleting_since.is_none() {
+                    *same.entry(pod.node).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut best: Option<(usize, u32, usize)> = None;
         for (i, n) in self.nodes.iter().enumerate() {
             if !n.ready || !n.up || n.unschedulable {
                 continue;
             }
-            let live = |p: &&PodState| {
-                p.node.idx() == i && p.phase != PodPhase::Gone && p.deleting_since.is_none()
-            };
-            let same = rs.map_or(0, |r| {
-                self.replica_sets[r.idx()]
-                    .pods
-                    .iter()
-                    .map(|p| &self.pods[p.idx()])
-                    .filter(live)
-                    .count()
-            });
-            let total = self.pods.iter().filter(live).count();
-            let key = (same, total, i);
+            let key = (
+                same.get(&NodeId(i as u32)).copied().unwrap_or(0),
+                n.live_pods,
+                i,
+            );
             if best.is_none_or(|b| key < b) {
                 best = Some(key);
             }
@@ -462,6 +472,9 @@ impl Sim {
         }
         pod.deleting_since = Some(self.now);
         pod.ready = false;
+        let node = pod.node;
+        self.nodes[node.idx()].live_pods = self.nodes[node.idx()].live_pods.saturating_sub(1);
+        let pod = &mut self.pods[p.idx()];
         let grace = SimDuration::from_secs(pod.spec.grace_period_seconds().max(0) as u64);
         let exit_after = if pod.phase == PodPhase::Running && pod.container_up {
             pod.workload.shutdown_delay.min(grace)
@@ -830,7 +843,18 @@ impl Sim {
         let mut groups: BTreeMap<Vec<(Option<String>, i32, String)>, Vec<model::Endpoint>> =
             BTreeMap::new();
         let (mut n_ready, mut n_serving, mut n_term) = (0u32, 0u32, 0u32);
-        for (pi, pod) in self.pods.iter().enumerate() {
+        // Candidates come from the label index (the selector's first pair),
+        // so a big cluster does not scan every pod for every Service.
+        let candidates: Vec<PodId> = match selector.iter().next() {
+            Some((k, v)) => self
+                .pods_by_label
+                .get(&(ns.clone(), k.clone(), v.clone()))
+                .cloned()
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for pi in candidates {
+            let pod = &self.pods[pi.idx()];
             if pod.namespace != ns
                 || !pod.has_sandbox()
                 || !model::map_selector_matches(&selector, &pod.labels)
@@ -877,7 +901,6 @@ impl Sim {
                     name: Some(pod.name.clone()),
                 }),
             });
-            let _ = pi;
         }
         let old_names: Vec<String> = self.services[s.idx()]
             .slices
@@ -1021,38 +1044,51 @@ impl Sim {
     }
 
     pub(crate) fn sync_proxy_now(&mut self, n: NodeId) {
-        let facts = self.node_facts(n);
-        if self.proxies.len() <= n.idx() {
-            // First sync: create the node's kube-proxy.
-            while self.proxies.len() <= n.idx() {
-                let i = self.proxies.len();
-                let rng = Stream::derive(
-                    self.spec.seed,
-                    &format!("kube-proxy/{}", self.nodes[i].name),
-                );
-                self.proxies.push(KubeProxy {
-                    view: self.api.clone(),
-                    synced_version: 0,
-                    last_sync: None,
-                    sync_scheduled: false,
-                    rules: Arc::new(proxy::iptables::generate(&[], &[], &facts)),
-                    recent: proxy::netfilter::RecentTable::default(),
-                    rng,
-                });
-            }
+        while self.proxies.len() <= n.idx() {
+            // First sync: the node's kube-proxy starts.
+            let i = self.proxies.len();
+            let rng = Stream::derive(
+                self.spec.seed,
+                &format!("kube-proxy/{}", self.nodes[i].name),
+            );
+            self.proxies.push(KubeProxy {
+                view: self.api.clone(),
+                synced: self.api.clone(),
+                last_sync: None,
+                sync_scheduled: false,
+                rules: None,
+                recent: proxy::netfilter::RecentTable::default(),
+                rng,
+            });
         }
-        let view = self.proxies[n.idx()].view.clone();
-        let rules = proxy::iptables::generate(&view.services, &view.slices, &facts);
-        let count = view::rule_count(&rules) as u32;
         let kp = &mut self.proxies[n.idx()];
-        kp.rules = Arc::new(rules);
-        kp.synced_version = view.version;
+        kp.synced = kp.view.clone();
+        kp.rules = None;
         kp.last_sync = Some(self.now);
-        let name = self.nodes[n.idx()].name.clone();
-        self.record(TraceKind::ProxySync {
-            node: name,
-            rules: count,
-        });
+        let version = kp.synced.version;
+        if self.tracing {
+            let name = self.nodes[n.idx()].name.clone();
+            self.record(TraceKind::ProxySync {
+                node: name,
+                version,
+            });
+        }
+    }
+
+    /// The node's rule program as of its last sync, generated on first use.
+    pub(crate) fn node_program(&mut self, n: NodeId) -> Arc<proxy::rules::Ruleset> {
+        if let Some(r) = &self.proxies[n.idx()].rules {
+            return r.clone();
+        }
+        let facts = self.node_facts(n);
+        let view = self.proxies[n.idx()].synced.clone();
+        let rules = Arc::new(proxy::iptables::generate(
+            &view.services,
+            &view.slices,
+            &facts,
+        ));
+        self.proxies[n.idx()].rules = Some(rules.clone());
+        rules
     }
 
     // ----- nodes -------------------------------------------------------------

@@ -247,7 +247,7 @@ impl Sim {
             Target::Name { host, port } => {
                 req.phase = Phase::Dns;
                 let ns = self.clients[c.idx()].spec.namespace.clone();
-                req.dns_names = search_candidates(&host, &ns, &self.spec.cluster.cluster_domain);
+                req.dns_names = self.search_candidates(&host, &ns);
                 req.dst = Endpoint4 {
                     ip: Ipv4Addr::UNSPECIFIED,
                     port,
@@ -351,7 +351,7 @@ impl Sim {
             .map(|s| s.key())
     }
 
-    fn kube_dns_vip(&self) -> Endpoint4 {
+    pub(crate) fn kube_dns_vip(&self) -> Endpoint4 {
         let ip = self
             .find_service("kube-system/kube-dns")
             .and_then(|s| {
@@ -1021,7 +1021,7 @@ impl Sim {
                 r.service = service;
                 self.send_from_client(id, PacketKind::Syn);
             }
-            kproxy::DnsAnswer::Outside(host) => {
+            kproxy::DnsAnswer::Outside(host, ip) => {
                 // An ExternalName's CNAME: the client connects out of the
                 // cluster; the node only routes it (no kube-proxy rules).
                 let r = self
@@ -1029,7 +1029,7 @@ impl Sim {
                     .get_mut(&id)
                     .expect("request exists: checked above");
                 r.outside = true;
-                r.dst.ip = Ipv4Addr::new(93, 184, 215, 14);
+                r.dst.ip = ip;
                 r.phase = Phase::Connect;
                 r.service = Some(format!("{qname} -> {host}"));
                 self.send_from_client(id, PacketKind::Syn);
@@ -1099,6 +1099,9 @@ impl Sim {
         let Some(r) = self.requests.get(&id) else {
             return;
         };
+        if !self.pods[p.idx()].accepting() {
+            self.served_by_dead += 1;
+        }
         let pkt = Packet {
             req: id,
             kind: PacketKind::Request,
@@ -1254,30 +1257,4 @@ impl Sim {
             self.schedule_in(think, Ev::ClientArrival(c));
         }
     }
-}
-
-/// The names a resolver with `ndots:5` and the pod's search path tries, in
-/// order (dns.md §3): a name with fewer than 5 dots goes through the search
-/// list first, then as-is; otherwise as-is first.
-pub fn search_candidates(name: &str, namespace: &str, domain: &str) -> Vec<String> {
-    if let Some(abs) = name.strip_suffix('.') {
-        return vec![abs.to_string()];
-    }
-    let search = [
-        format!("{namespace}.svc.{domain}"),
-        format!("svc.{domain}"),
-        domain.to_string(),
-    ];
-    let dots = name.matches('.').count();
-    let mut out = Vec::new();
-    if dots >= 5 {
-        out.push(name.to_string());
-    }
-    for s in &search {
-        out.push(format!("{name}.{s}"));
-    }
-    if dots < 5 {
-        out.push(name.to_string());
-    }
-    out
 }

@@ -7,6 +7,7 @@
 use super::dataplane::{Packet, Phase};
 use super::trace::{Decision, PacketKind, RuleHit};
 use super::*;
+use crate::dns::{QType, RData, Rcode, ResolvConf, Zone, ZoneOptions};
 use crate::model;
 use crate::net::{Endpoint4, Ipv4Addr};
 use crate::netpol::{Peer, PolicyIndex};
@@ -34,8 +35,8 @@ pub(crate) enum NatResult {
 /// A DNS answer as the client uses it.
 pub(crate) enum DnsAnswer {
     Ip(Ipv4Addr),
-    /// A CNAME out of the cluster (ExternalName).
-    Outside(String),
+    /// A CNAME out of the cluster (ExternalName) and the upstream address.
+    Outside(String, Ipv4Addr),
     NxDomain,
 }
 
@@ -74,6 +75,7 @@ impl Sim {
                 };
             }
         }
+        let rules = self.node_program(n);
         let kp = &mut self.proxies[n.idx()];
         let p = netfilter::Packet {
             src: pkt.src.ip,
@@ -82,7 +84,6 @@ impl Sim {
             dport: pkt.dst.port,
             proto: pkt.proto,
         };
-        let rules = kp.rules.clone();
         let mut ctx = EvalCtx {
             rng: &mut kp.rng,
             recent: &mut kp.recent,
@@ -178,44 +179,75 @@ impl Sim {
     }
 
     /// CoreDNS's answer for a name, from the API server's current state
-    /// (CoreDNS watches Services and EndpointSlices directly).
+    /// (CoreDNS watches Services and EndpointSlices directly, so unlike
+    /// kube-proxy it has no sync lag worth modelling).
     pub(crate) fn dns_answer(&mut self, qname: &str) -> DnsAnswer {
-        let domain = format!(".svc.{}", self.spec.cluster.cluster_domain);
-        let Some(rest) = qname.strip_suffix(&domain) else {
-            return DnsAnswer::NxDomain;
-        };
-        let Some((svc, ns)) = rest.split_once('.') else {
-            return DnsAnswer::NxDomain;
-        };
-        if ns.contains('.') {
+        let zone = self.dns_zone();
+        let answer = zone.query(qname, QType::A);
+        if answer.rcode == Rcode::NxDomain {
             return DnsAnswer::NxDomain;
         }
-        let Some(s) = self.find_service(&format!("{ns}/{svc}")) else {
-            return DnsAnswer::NxDomain;
-        };
-        let obj = &self.services[s.idx()].obj;
-        if obj.service_type() == model::ServiceType::ExternalName {
-            return match &obj.spec.external_name {
-                Some(n) => DnsAnswer::Outside(n.clone()),
-                None => DnsAnswer::NxDomain,
-            };
-        }
-        if let Some(ip) = obj.cluster_ip().and_then(|i| i.parse().ok()) {
-            return DnsAnswer::Ip(ip);
-        }
-        // Headless: one A record per ready endpoint; the client takes one.
-        let ips: Vec<Ipv4Addr> = self.services[s.idx()]
-            .slices
+        let ips: Vec<Ipv4Addr> = answer
+            .answer
             .iter()
-            .flat_map(|sl| sl.endpoints.iter())
-            .filter(|e| e.conditions.is_ready())
-            .filter_map(|e| e.addresses.first().and_then(|a| a.parse().ok()))
+            .filter_map(|r| match &r.data {
+                RData::A { address } => Some(*address),
+                _ => None,
+            })
             .collect();
+        // A CNAME that leaves the cluster (ExternalName).
+        let suffix = format!(".{}.", self.spec.cluster.cluster_domain);
+        let outside = answer.answer.iter().find_map(|r| match &r.data {
+            RData::Cname { target } if !target.ends_with(&suffix) => {
+                Some(target.trim_end_matches('.').to_string())
+            }
+            _ => None,
+        });
         if ips.is_empty() {
+            // NODATA: the resolver moves on like NXDOMAIN.
             return DnsAnswer::NxDomain;
         }
-        let i = self.rng_serve.below(ips.len() as u64) as usize;
-        DnsAnswer::Ip(ips[i])
+        // kubeadm's Corefile enables the `loadbalance` plugin, which
+        // shuffles A records; the client connects to the first.
+        let ip = ips[self.rng_serve.below(ips.len() as u64) as usize];
+        match outside {
+            Some(host) => DnsAnswer::Outside(host, ip),
+            None => DnsAnswer::Ip(ip),
+        }
+    }
+
+    /// The names a pod's resolver tries for `name` (ClusterFirst
+    /// resolv.conf: the namespace's search path, `ndots:5`).
+    pub(crate) fn search_candidates(&self, name: &str, namespace: &str) -> Vec<String> {
+        let dns_ip = self.kube_dns_vip().ip.to_string();
+        ResolvConf::cluster_first(namespace, &self.spec.cluster.cluster_domain, &dns_ip)
+            .candidates(name)
+    }
+
+    fn dns_zone(&mut self) -> Arc<Zone> {
+        if let Some((v, z)) = &self.dns_cache {
+            if *v == self.api.version {
+                return z.clone();
+            }
+        }
+        let api = self.api.clone();
+        // The world outside: every ExternalName target resolves upstream
+        // to an address in 198.18.0.0/15, the range reserved for testing.
+        let mut opts = ZoneOptions {
+            cluster_domain: self.spec.cluster.cluster_domain.clone(),
+            ..Default::default()
+        };
+        for s in &api.services {
+            if let Some(name) = &s.spec.external_name {
+                let host = name.trim_end_matches('.').to_ascii_lowercase();
+                let h = crate::rng::key_hash(&host) as u32;
+                let ip = Ipv4Addr::from(0xC612_0000 | (h & 0x0001_FFFF));
+                opts.upstream.insert(host, vec![std::net::IpAddr::V4(ip)]);
+            }
+        }
+        let zone = Arc::new(Zone::build_with(&api.services, &api.slices, &[], &opts));
+        self.dns_cache = Some((api.version, zone.clone()));
+        zone
     }
 
     /// NetworkPolicy's verdict on a connection attempt, or `None` when it

@@ -16,6 +16,7 @@ mod build;
 mod command;
 mod controllers;
 mod dataplane;
+mod invariants;
 mod kproxy;
 pub mod metrics;
 mod state;
@@ -101,11 +102,14 @@ pub(crate) struct ApiSnapshot {
 pub(crate) struct KubeProxy {
     /// What its informers have seen.
     pub view: Arc<ApiSnapshot>,
-    /// The view its current rules were built from.
-    pub synced_version: u64,
+    /// The view its current rules were built from. The rule program is a
+    /// pure function of this view and the node's facts, so it is generated
+    /// lazily, the first time a packet or an inspector needs it; that keeps
+    /// building a thousand-node cluster cheap without changing behaviour.
+    pub synced: Arc<ApiSnapshot>,
     pub last_sync: Option<SimTime>,
     pub sync_scheduled: bool,
-    pub rules: Arc<proxy::rules::Ruleset>,
+    pub rules: Option<Arc<proxy::rules::Ruleset>>,
     pub recent: proxy::netfilter::RecentTable,
     pub rng: Stream,
 }
@@ -147,6 +151,12 @@ pub struct Sim {
     /// Bumped whenever pods, namespaces or policies change, so the cached
     /// NetworkPolicy index knows when to rebuild.
     pub(crate) topology_epoch: u64,
+    /// CoreDNS's zone, rebuilt when the API snapshot changes.
+    pub(crate) dns_cache: Option<(u64, Arc<crate::dns::Zone>)>,
+    /// Responses produced by pods that were not running: must stay 0.
+    pub(crate) served_by_dead: u64,
+    /// (namespace, label key, label value) -> pods, for selector lookups.
+    pub(crate) pods_by_label: BTreeMap<(String, String, String), Vec<PodId>>,
     pub(crate) netpol_cache: Option<(u64, Arc<crate::netpol::PolicyIndex>)>,
 }
 

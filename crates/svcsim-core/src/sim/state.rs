@@ -50,6 +50,9 @@ pub struct NodeState {
     /// host-local IPAM: next host index to try in the pod CIDR.
     pub next_ip: u64,
     pub used_ips: std::collections::BTreeSet<Ipv4Addr>,
+    /// Pods on this node that are neither deleting nor gone (the
+    /// scheduler's spreading input).
+    pub live_pods: u32,
     pub created: SimTime,
 }
 

@@ -185,10 +185,10 @@ pub enum TraceKind {
         serving: u32,
         terminating: u32,
     },
-    /// kube-proxy on a node synced its rules.
+    /// kube-proxy on a node synced its rules to API version `version`.
     ProxySync {
         node: String,
-        rules: u32,
+        version: u64,
     },
 }
 

@@ -23,8 +23,9 @@ pub struct NodeView {
     pub unschedulable: bool,
     /// NodePorts open on this node (every node opens every NodePort).
     pub node_ports: Vec<String>,
-    pub rules: u32,
+    /// When kube-proxy last synced, and the API version it synced to.
     pub rules_synced_at: Option<SimTime>,
+    pub rules_version: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -175,8 +176,8 @@ impl Sim {
                     ready: n.ready,
                     unschedulable: n.unschedulable,
                     node_ports,
-                    rules: kp.map_or(0, |k| rule_count(&k.rules) as u32),
                     rules_synced_at: kp.and_then(|k| k.last_sync),
+                    rules_version: kp.map_or(0, |k| k.synced.version),
                 }
             })
             .collect();
@@ -364,10 +365,11 @@ impl Sim {
         }
     }
 
-    /// The node's kube-proxy program as kube-proxy last synced it.
-    pub fn node_rules(&self, node: &str) -> Option<&crate::proxy::rules::Ruleset> {
+    /// The node's kube-proxy program as kube-proxy last synced it (which
+    /// may lag the API server: that lag is the stale-rule window).
+    pub fn node_rules(&mut self, node: &str) -> Option<Arc<crate::proxy::rules::Ruleset>> {
         let n = self.node_by_name(node)?;
-        self.proxies.get(n.idx()).map(|k| k.rules.as_ref())
+        (n.idx() < self.proxies.len()).then(|| self.node_program(n))
     }
 
     /// Node names, in order.
