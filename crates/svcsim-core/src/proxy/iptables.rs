@@ -75,23 +75,73 @@ pub fn generate(services: &[Service], slices: &[EndpointSlice], facts: &NodeFact
 }
 
 /// Chains of one table while they are being written.
+///
+/// The fixed chains (KUBE-SERVICES, built-ins, ...) live in a small map.
+/// Per-service chains (KUBE-SVC/SVL/EXT/FW/SEP) are unique to one service
+/// port, so they are appended to a vector and looked up only within the
+/// window of the service port being written ([`TableBuf::begin_service`]),
+/// which keeps a 5,000-Service sync free of big-map lookups.
 #[derive(Default)]
 pub(super) struct TableBuf {
-    chains: BTreeMap<String, (bool, Vec<Rule>)>,
+    fixed: BTreeMap<String, (bool, Vec<Rule>)>,
+    service: Vec<Chain>,
+    window: usize,
+}
+
+fn is_service_chain(name: &str) -> bool {
+    [
+        "KUBE-SVC-",
+        "KUBE-SVL-",
+        "KUBE-EXT-",
+        "KUBE-FW-",
+        "KUBE-SEP-",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
 }
 
 impl TableBuf {
+    /// Start writing a new service port's chains.
+    pub(super) fn begin_service(&mut self) {
+        self.window = self.service.len();
+    }
+    fn service_chain(&mut self, name: &str) -> &mut Vec<Rule> {
+        let found = self.service[self.window..]
+            .iter()
+            .rposition(|c| c.name == name)
+            .map(|i| i + self.window);
+        let i = match found {
+            Some(i) => i,
+            None => {
+                self.service.push(Chain {
+                    name: name.to_string(),
+                    builtin: false,
+                    rules: Vec::new(),
+                });
+                self.service.len() - 1
+            }
+        };
+        &mut self.service[i].rules
+    }
     pub(super) fn declare(&mut self, name: &str) {
-        self.chains.entry(name.to_string()).or_default();
+        if is_service_chain(name) {
+            self.service_chain(name);
+        } else {
+            self.fixed.entry(name.to_string()).or_default();
+        }
     }
     pub(super) fn builtin(&mut self, name: &str) {
-        self.chains.entry(name.to_string()).or_default().0 = true;
+        self.fixed.entry(name.to_string()).or_default().0 = true;
     }
     pub(super) fn push(&mut self, chain: &str, rule: Rule) {
-        match self.chains.get_mut(chain) {
-            Some(c) => c.1.push(rule),
-            None => {
-                self.chains.insert(chain.to_string(), (false, vec![rule]));
+        if is_service_chain(chain) {
+            self.service_chain(chain).push(rule);
+        } else {
+            match self.fixed.get_mut(chain) {
+                Some(c) => c.1.push(rule),
+                None => {
+                    self.fixed.insert(chain.to_string(), (false, vec![rule]));
+                }
             }
         }
     }
@@ -108,13 +158,14 @@ impl TableBuf {
     /// mode, whose KUBE-SERVICES order matters and has no per-service rules).
     pub(super) fn finish_sorted(self, name: TableName, sort_entry_rules: bool) -> Table {
         let mut chains: Vec<Chain> = self
-            .chains
+            .fixed
             .into_iter()
             .map(|(name, (builtin, rules))| Chain {
                 name,
                 builtin,
                 rules,
             })
+            .chain(self.service)
             .collect();
         let rank = |n: &str| match n {
             KUBE_NODEPORTS => 0,
@@ -122,9 +173,12 @@ impl TableBuf {
             _ if n.starts_with("KUBE-") => 2,
             _ => 3,
         };
-        // BTreeMap already gave alphabetical order; a stable sort by rank
-        // keeps it within each rank.
-        chains.sort_by_key(|c| rank(&c.name));
+        // Chain names are unique, so an unstable sort is deterministic.
+        chains.sort_unstable_by(|a, b| {
+            rank(&a.name)
+                .cmp(&rank(&b.name))
+                .then_with(|| a.name.cmp(&b.name))
+        });
         for c in &mut chains {
             if sort_entry_rules && (c.name == KUBE_NODEPORTS || c.name == KUBE_SERVICES) {
                 let key = |r: &Rule| {
@@ -284,6 +338,8 @@ pub fn generate_from_ports(ports: &[ServicePortInfo], facts: &NodeFacts) -> Rule
     let large = total_endpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
 
     for sp in ports {
+        filter.begin_service();
+        nat.begin_service();
         write_service_port(&mut filter, &mut nat, sp, facts, large);
     }
 
@@ -439,6 +495,11 @@ fn write_service_port(
     let names = ServiceChains::for_port(sp);
     let cat = categorize(sp);
     let has_endpoints = cat.has_any;
+    // SEP chain names, hashed once per reachable endpoint.
+    let mut seps: Vec<String> = vec![String::new(); sp.endpoints.len()];
+    for &i in &cat.all_reachable {
+        seps[i] = sep_chain_name(sp, &sp.endpoints[i].text);
+    }
 
     let uses_cluster_chain = !cat.cluster.is_empty() && sp.uses_cluster_endpoints();
     let uses_local_chain = !cat.local.is_empty() && sp.uses_local_endpoints();
@@ -755,17 +816,17 @@ fn write_service_port(
 
     if uses_cluster_chain {
         nat.declare(&names.svc);
-        write_endpoint_rules(nat, sp, &names.svc, &cat.cluster, large);
+        write_endpoint_rules(nat, sp, &names.svc, &cat.cluster, &seps, large);
     }
     if uses_local_chain {
         nat.declare(&names.svl);
-        write_endpoint_rules(nat, sp, &names.svl, &cat.local, large);
+        write_endpoint_rules(nat, sp, &names.svl, &cat.local, &seps, large);
     }
 
     // KUBE-SEP chains.
     for &i in &cat.all_reachable {
         let ep = &sp.endpoints[i];
-        let sep = sep_chain_name(sp, &ep.text);
+        let sep = seps[i].clone();
         nat.declare(&sep);
         let base = if large { vec![] } else { vec![comment(spn)] };
         let mut hairpin = base.clone();
@@ -793,6 +854,7 @@ fn write_endpoint_rules(
     sp: &ServicePortInfo,
     chain: &str,
     eps: &[usize],
+    seps: &[String],
     large: bool,
 ) {
     let comment_for = |i: usize| {
@@ -804,7 +866,7 @@ fn write_endpoint_rules(
     };
     if let Some(seconds) = sp.affinity_seconds {
         for &i in eps {
-            let sep = sep_chain_name(sp, &sp.endpoints[i].text);
+            let sep = seps[i].clone();
             let mut m = comment_for(i);
             m.push(Match::Recent {
                 name: sep.clone(),
@@ -818,7 +880,7 @@ fn write_endpoint_rules(
     }
     let n = eps.len();
     for (k, &i) in eps.iter().enumerate() {
-        let sep = sep_chain_name(sp, &sp.endpoints[i].text);
+        let sep = seps[i].clone();
         let mut m = comment_for(i);
         if k + 1 < n {
             m.push(Match::Statistic {

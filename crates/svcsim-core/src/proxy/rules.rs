@@ -9,7 +9,6 @@
 //! byte for byte what kube-proxy's unit tests expect.
 
 use crate::net::{Cidr, Endpoint4, Ipv4Addr, Protocol};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The two tables kube-proxy writes.
@@ -195,11 +194,15 @@ impl Rule {
     }
 }
 
-fn quote(s: &str) -> String {
+/// Append `s`, in double quotes when it is empty or has a space (the
+/// comments kube-proxy writes with `"%s ..."`).
+fn push_quoted(out: &mut String, s: &str) {
     if s.is_empty() || s.contains(' ') {
-        format!("\"{s}\"")
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
@@ -225,7 +228,8 @@ fn render_match(m: &Match, out: &mut String) {
     // Writing to a String cannot fail; the results are ignored on purpose.
     match m {
         Match::Comment(c) => {
-            let _ = write!(out, " -m comment --comment {}", quote(c));
+            out.push_str(" -m comment --comment ");
+            push_quoted(out, c);
         }
         Match::Protocol { proto, module } => {
             if *module {
@@ -265,8 +269,7 @@ fn render_match(m: &Match, out: &mut String) {
         Match::Statistic { probability } => {
             let _ = write!(
                 out,
-                " -m statistic --mode random --probability {}",
-                format_probability(*probability)
+                " -m statistic --mode random --probability {probability:.10}"
             );
         }
         Match::Recent { name, action } => match action {
@@ -344,26 +347,27 @@ pub struct Chain {
 pub struct Table {
     pub name: TableName,
     pub chains: Vec<Chain>,
-    index: BTreeMap<String, usize>,
+    /// Positions in `chains`, sorted by chain name, for binary search.
+    by_name: Vec<u32>,
 }
 
 impl Table {
     pub fn new(name: TableName, chains: Vec<Chain>) -> Table {
-        let index = chains
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.clone(), i))
-            .collect();
+        let mut by_name: Vec<u32> = (0..chains.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| chains[a as usize].name.cmp(&chains[b as usize].name));
         Table {
             name,
             chains,
-            index,
+            by_name,
         }
     }
 
     /// Position of a chain by name.
     pub fn chain_index(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
+        self.by_name
+            .binary_search_by(|&i| self.chains[i as usize].name.as_str().cmp(name))
+            .ok()
+            .map(|k| self.by_name[k] as usize)
     }
 
     pub fn chain(&self, name: &str) -> Option<&Chain> {
@@ -408,7 +412,15 @@ impl Ruleset {
     }
 
     fn render(&self, builtins: bool) -> String {
-        let mut out = String::new();
+        // Reserve roughly what the text needs (rules average well under
+        // 160 bytes) so a big ruleset is not copied on every doubling.
+        let rules: usize = self
+            .tables
+            .iter()
+            .flat_map(|t| t.chains.iter())
+            .map(|c| c.rules.len() + 1)
+            .sum();
+        let mut out = String::with_capacity(rules * 160);
         for t in &self.tables {
             let _ = writeln!(out, "*{}", t.name.as_str());
             let shown = || t.chains.iter().filter(|c| builtins || !c.builtin);
