@@ -267,6 +267,16 @@ pub fn reserve(svc: &mut Service, a: &mut Allocators) -> Errs {
     normalize(svc);
     if has_ip(svc) {
         if let Some(ip) = svc.spec.cluster_ip.clone().filter(|s| !s.is_empty()) {
+            // A dump of a real cluster contains the two system Services
+            // themselves, holding the addresses reserved for them.
+            let own = match (svc.metadata.ns(), svc.metadata.name.as_str()) {
+                ("default", "kubernetes") => ip == a.kubernetes_ip(),
+                ("kube-system", "kube-dns") => ip == a.kube_dns_ip(),
+                _ => false,
+            };
+            if own {
+                return e;
+            }
             if let Err(m) = a.ips.allocate(&ip) {
                 e.invalid(
                     "spec.clusterIPs",

@@ -634,11 +634,22 @@ impl<'a> de::MapAccess<'a> for MapAccess<'a> {
 
     fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
-            Some((node, path)) => seed.deserialize(De {
-                node,
-                path,
-                ctx: self.ctx,
-            }),
+            // Errors raised after the value was read (a `with` function
+            // refusing a duration string) have no position yet: they belong
+            // to this value.
+            Some((node, path)) => seed
+                .deserialize(De {
+                    node,
+                    path: path.clone(),
+                    ctx: self.ctx,
+                })
+                .map_err(|mut e| {
+                    if e.pos.is_none() {
+                        e.pos = Some(node.pos);
+                        e.path = Some(path);
+                    }
+                    e
+                }),
             None => Err(DeError {
                 pos: None,
                 path: None,

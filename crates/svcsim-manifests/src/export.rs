@@ -25,7 +25,14 @@ pub fn to_yaml(objects: &[Object]) -> String {
             out += "---\n";
         }
         let v = match serde_json::to_value(strip_status(o)) {
-            Ok(v) => v,
+            Ok(mut v) => {
+                drop_empty_names(&mut v);
+                // A Node's empty status still serializes as `{}`.
+                if let Value::Object(m) = &mut v {
+                    m.remove("status");
+                }
+                v
+            }
             // Serializing these plain structs cannot fail (string keys, no
             // custom serializers); if it ever did, say so in the output
             // rather than panic.
@@ -41,6 +48,25 @@ pub fn to_yaml(objects: &[Object]) -> String {
         emit_object(&v, &mut out);
     }
     out
+}
+
+/// `name: ""` in a pod template's metadata is the model's default, not
+/// something the user wrote; leave it out.
+fn drop_empty_names(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+                if meta.get("name").and_then(Value::as_str) == Some("") {
+                    meta.remove("name");
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                drop_empty_names(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_empty_names),
+        _ => {}
+    }
 }
 
 /// The object without its status.
