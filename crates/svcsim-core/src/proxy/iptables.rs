@@ -536,7 +536,7 @@ fn write_service_port(
         let c = format!("{spn} has no local endpoints");
         (
             (!has_internal).then(|| (Target::Drop, c.clone())),
-            (!has_external).then(|| (Target::Drop, c)),
+            (!has_external).then_some((Target::Drop, c)),
         )
     };
 

@@ -418,6 +418,17 @@ fn comment_of(name: &str) -> Match {
     Match::Comment(c.to_string())
 }
 
+/// One `ipsetWithIptablesChain` entry: (set, is nat, from chain, to, match
+/// type, protocol).
+type SetRule = (
+    &'static str,
+    bool,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<Protocol>,
+);
+
 /// `writeIptablesRules` and `acceptIPVSTraffic` (pkg/proxy/ipvs/proxier.go).
 fn iptables_rules(sets: &Sets, facts: &NodeFacts, dummy: &[Ipv4Addr]) -> Ruleset {
     let mark = facts.masq_mark();
@@ -525,7 +536,7 @@ fn iptables_rules(sets: &Sets, facts: &NodeFacts, dummy: &[Ipv4Addr]) -> Ruleset
 
     // ipsetWithIptablesChain: (set, is_nat, from, to, match type, protocol).
     let masq = KUBE_MARK_MASQ;
-    let table: [(&str, bool, &str, &str, &str, Option<Protocol>); 12] = [
+    let table: [SetRule; 12] = [
         (
             "KUBE-LOOP-BACK",
             true,

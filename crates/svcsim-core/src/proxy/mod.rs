@@ -439,7 +439,8 @@ fn collect_endpoints(
                     terminating: c.terminating.unwrap_or(false),
                 };
                 match map.get(&info.text) {
-                    Some(old) if !(old.terminating && !info.terminating) => {}
+                    // A non-terminating copy wins over a terminating one.
+                    Some(old) if !old.terminating || info.terminating => {}
                     _ => {
                         map.insert(info.text.clone(), info);
                     }
