@@ -379,4 +379,61 @@ mod tests {
         assert!(t.render(SimTime::from_secs(1)).contains("[ASSURED]"));
         assert_eq!(t.expire(SimTime::from_secs(121)).len(), 1);
     }
+
+    #[test]
+    fn clean_stale_udp_removes_only_udp_to_gone_endpoints() {
+        let (mut svcs, mut slices) = crate::proxy::testutil::objects(2, false);
+        svcs[0].spec.ports[0].protocol = Some("UDP".into());
+        slices[0].ports[0].protocol = Some("UDP".into());
+        let facts = crate::proxy::testutil::facts();
+        let mut t = Table::new();
+        let mk = |proto, dst: &str, reply_src: &str| {
+            (
+                Tuple {
+                    proto,
+                    src: ep("10.0.0.2:5000"),
+                    dst: ep(dst),
+                },
+                Tuple {
+                    proto,
+                    src: ep(reply_src),
+                    dst: ep("10.0.0.2:5000"),
+                },
+            )
+        };
+        let cases = [
+            (Protocol::Udp, "10.96.0.10:80", "10.244.0.1:8080", false),
+            (Protocol::Udp, "10.96.0.10:80", "10.244.0.9:8080", true),
+            (Protocol::Udp, "192.168.0.2:30080", "10.244.0.9:8080", true),
+            (Protocol::Udp, "10.96.0.10:81", "10.244.0.9:8080", false),
+            (Protocol::Tcp, "10.96.0.10:80", "10.244.0.9:8080", false),
+        ];
+        let mut ids = Vec::new();
+        for (i, (p, d, r, _)) in cases.iter().enumerate() {
+            let (mut o, mut rep) = mk(*p, d, r);
+            // Distinct client ports keep the tuples apart.
+            o.src.port += i as u16;
+            rep.dst.port += i as u16;
+            ids.push(t.insert(o, rep, 0, SimTime::ZERO));
+        }
+        let removed: Vec<u64> = t
+            .clean_stale_udp(&svcs, &slices, &facts)
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        let expected: Vec<u64> = cases
+            .iter()
+            .zip(&ids)
+            .filter(|(c, _)| c.3)
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(removed, expected);
+        assert_eq!(t.len(), 3);
+        // With no serving endpoint at all the service is skipped.
+        slices[0]
+            .endpoints
+            .iter_mut()
+            .for_each(|e| e.conditions.serving = Some(false));
+        assert!(t.clean_stale_udp(&svcs, &slices, &facts).is_empty());
+    }
 }
