@@ -150,6 +150,7 @@ struct Walk<'r, 'c, 'x> {
     masquerade: bool,
     accepted_explicitly: bool,
     hits: Vec<RuleHit>,
+    use_index: bool,
 }
 
 impl Walk<'_, '_, '_> {
@@ -225,10 +226,27 @@ impl Walk<'_, '_, '_> {
             return Flow::Continue;
         }
         let rs = self.rs;
-        let Some(c) = rs.table(table).and_then(|t| t.chain(chain)) else {
+        let Some(t) = rs.table(table) else {
             return Flow::Continue;
         };
-        for (index, rule) in c.rules.iter().enumerate() {
+        let Some(pos) = t.chain_index(chain) else {
+            return Flow::Continue;
+        };
+        let c = &t.chains[pos];
+        // Long chains are walked through their destination index; the
+        // candidates are exactly the rules that could match, in order.
+        let candidates: Option<Vec<usize>> = match t.index_of(pos) {
+            Some(ix) if self.use_index => {
+                Some(ix.candidates(self.pkt.dst, self.pkt.dport, self.pkt.proto))
+            }
+            _ => None,
+        };
+        let order: Box<dyn Iterator<Item = usize>> = match candidates {
+            Some(v) => Box::new(v.into_iter()),
+            None => Box::new(0..c.rules.len()),
+        };
+        for index in order {
+            let rule = &c.rules[index];
             if !self.stateless_matches(rule) || !self.stateful_matches(rule) {
                 continue;
             }
@@ -282,7 +300,29 @@ impl Walk<'_, '_, '_> {
 /// Built-in chains have policy ACCEPT. `statistic` draws come from
 /// `ctx.rng`, one `u32` per statistic match reached.
 pub fn evaluate(rs: &Ruleset, pkt: &Packet, hook: Hook, ctx: &mut EvalCtx<'_>) -> Evaluation {
+    evaluate_with(rs, pkt, hook, ctx, true)
+}
+
+/// [`evaluate`] without the chain indexes: every rule of every chain is
+/// tried in order. The reference the indexed walk is tested against.
+pub fn evaluate_linear(
+    rs: &Ruleset,
+    pkt: &Packet,
+    hook: Hook,
+    ctx: &mut EvalCtx<'_>,
+) -> Evaluation {
+    evaluate_with(rs, pkt, hook, ctx, false)
+}
+
+fn evaluate_with(
+    rs: &Ruleset,
+    pkt: &Packet,
+    hook: Hook,
+    ctx: &mut EvalCtx<'_>,
+    use_index: bool,
+) -> Evaluation {
     let mut w = Walk {
+        use_index,
         rs,
         ctx,
         pkt: *pkt,
@@ -683,5 +723,119 @@ mod tests {
         // Reaped: gone even for a longer window now.
         assert!(r.is_empty());
         assert!(!r.rcheck("KUBE-SEP-X", ip, 1000, true, SimTime::from_secs(111)));
+    }
+
+    #[test]
+    fn index_walk_equals_linear_walk() {
+        // 60 services, mixed ports/protocols, so KUBE-SERVICES is indexed.
+        use crate::model::{Service, ServicePort};
+        let (mut svcs, mut slices) = objects(3, true);
+        let base_svc: Service = svcs[0].clone();
+        let base_slice = slices[0].clone();
+        for i in 1..60u8 {
+            let mut s = base_svc.clone();
+            s.metadata.name = format!("web{i}");
+            s.spec.cluster_ip = Some(format!("10.96.1.{i}"));
+            s.spec.session_affinity = (i % 3 == 0).then(|| "ClientIP".to_string());
+            s.spec.ports.push(ServicePort {
+                name: Some("dns".into()),
+                protocol: Some(if i % 2 == 0 { "UDP" } else { "TCP" }.into()),
+                port: 53,
+                ..Default::default()
+            });
+            s.spec.ports[0].node_port = Some(30100 + i32::from(i));
+            svcs.push(s);
+            let mut sl = base_slice.clone();
+            sl.metadata.name = format!("web{i}-1");
+            sl.metadata
+                .labels
+                .insert("kubernetes.io/service-name".into(), format!("web{i}"));
+            sl.ports.push(crate::model::EndpointPort {
+                name: Some("dns".into()),
+                port: Some(5353),
+                protocol: Some(if i % 2 == 0 { "UDP" } else { "TCP" }.into()),
+                ..Default::default()
+            });
+            slices.push(sl);
+        }
+        let rs = iptables::generate(&svcs, &slices, &facts());
+        let nat = rs.table(crate::proxy::rules::TableName::Nat).unwrap();
+        let pos = nat.chain_index("KUBE-SERVICES").unwrap();
+        assert!(
+            nat.index_of(pos).is_some(),
+            "KUBE-SERVICES should be indexed"
+        );
+
+        let srcs = [
+            Ipv4Addr::new(10, 1, 0, 5),
+            Ipv4Addr::new(10, 244, 0, 2),
+            Ipv4Addr::new(203, 0, 113, 9),
+            Ipv4Addr::new(192, 168, 0, 2),
+        ];
+        let dsts = [
+            (Ipv4Addr::new(10, 96, 0, 10), 80),
+            (Ipv4Addr::new(10, 96, 1, 7), 80),
+            (Ipv4Addr::new(10, 96, 1, 8), 53),
+            (Ipv4Addr::new(10, 96, 1, 9), 53),
+            (Ipv4Addr::new(10, 96, 1, 9), 54),
+            (Ipv4Addr::new(192, 168, 0, 2), 30107),
+            (Ipv4Addr::new(127, 0, 0, 1), 30108),
+            (Ipv4Addr::new(8, 8, 8, 8), 53),
+        ];
+        let mut compared = 0;
+        for (k, (&src, &(dst, dport))) in srcs
+            .iter()
+            .flat_map(|s| dsts.iter().map(move |d| (s, d)))
+            .enumerate()
+        {
+            for proto in [Protocol::Tcp, Protocol::Udp] {
+                let pkt = Packet {
+                    src,
+                    sport: 40000,
+                    dst,
+                    dport,
+                    proto,
+                };
+                let hook = if facts().is_local(src) {
+                    Hook::Output
+                } else {
+                    Hook::Prerouting
+                };
+                let (mut r1, mut r2) = (RecentTable::new(), RecentTable::new());
+                let (mut g1, mut g2) = (
+                    Stream::derive(k as u64, "ix"),
+                    Stream::derive(k as u64, "ix"),
+                );
+                for step in 0..5u64 {
+                    let now = SimTime::from_secs(step * 4000);
+                    let a = evaluate(
+                        &rs,
+                        &pkt,
+                        hook,
+                        &mut EvalCtx {
+                            rng: &mut g1,
+                            recent: &mut r1,
+                            now,
+                        },
+                    );
+                    let b = evaluate_linear(
+                        &rs,
+                        &pkt,
+                        hook,
+                        &mut EvalCtx {
+                            rng: &mut g2,
+                            recent: &mut r2,
+                            now,
+                        },
+                    );
+                    assert_eq!(a, b, "{pkt:?} step {step}");
+                    assert_eq!(r1, r2);
+                    compared += 1;
+                }
+                // Both walks drew the same number of random values.
+                assert_eq!(g1.next_u64(), g2.next_u64());
+            }
+        }
+        assert_eq!(compared, 4 * 8 * 2 * 5);
     }
 }

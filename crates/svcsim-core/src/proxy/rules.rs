@@ -343,22 +343,109 @@ pub struct Chain {
 }
 
 /// One table with its chains in output order and a name index.
+///
+/// Long chains (KUBE-SERVICES on a big cluster) also get a [`ChainIndex`],
+/// built by [`Table::new`]. `chains` stays public for reading; code that
+/// edits it must rebuild the table with [`Table::new`] so the indexes follow.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     pub name: TableName,
     pub chains: Vec<Chain>,
     /// Positions in `chains`, sorted by chain name, for binary search.
     by_name: Vec<u32>,
+    /// Per chain (same positions as `chains`), the destination index.
+    indexes: Vec<Option<ChainIndex>>,
+}
+
+/// Chains shorter than this are walked rule by rule without an index.
+const INDEX_MIN_RULES: usize = 32;
+
+/// An index of one chain by `(destination IP, destination port, protocol)`.
+///
+/// A rule whose matches include an exact, non-negated `-d IP`, a
+/// `--dport` and a protocol can only match packets with that key, so for a
+/// given packet only the rules filed under its key plus the rules that have
+/// no such key (`generic`) need to be tried, in their original order. The
+/// walk over those candidates visits the same matching rules, in the same
+/// order, as the linear walk, and the skipped rules could not have matched
+/// (their stateless checks fail, so their `statistic` / `recent` matches are
+/// never reached either). `tests::index_walk_equals_linear_walk` and the
+/// interpreter tests check the equivalence.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ChainIndex {
+    keyed: std::collections::BTreeMap<(Ipv4Addr, u16, Protocol), Vec<u32>>,
+    generic: Vec<u32>,
+}
+
+impl ChainIndex {
+    fn build(rules: &[Rule]) -> ChainIndex {
+        let mut ix = ChainIndex::default();
+        for (i, r) in rules.iter().enumerate() {
+            match rule_key(r) {
+                Some(k) => ix.keyed.entry(k).or_default().push(i as u32),
+                None => ix.generic.push(i as u32),
+            }
+        }
+        ix
+    }
+
+    /// Rule positions that can match a packet with this key, ascending.
+    pub fn candidates(&self, dst: Ipv4Addr, dport: u16, proto: Protocol) -> Vec<usize> {
+        let keyed: &[u32] = self
+            .keyed
+            .get(&(dst, dport, proto))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[]);
+        // Merge two ascending lists.
+        let (mut a, mut b) = (0, 0);
+        let mut out = Vec::with_capacity(keyed.len() + self.generic.len());
+        while a < keyed.len() || b < self.generic.len() {
+            let take_keyed =
+                b >= self.generic.len() || (a < keyed.len() && keyed[a] < self.generic[b]);
+            if take_keyed {
+                out.push(keyed[a] as usize);
+                a += 1;
+            } else {
+                out.push(self.generic[b] as usize);
+                b += 1;
+            }
+        }
+        out
+    }
+}
+
+/// The exact `(dst, dport, proto)` a rule requires, if it requires one.
+fn rule_key(r: &Rule) -> Option<(Ipv4Addr, u16, Protocol)> {
+    let mut dst = None;
+    let mut port = None;
+    let mut proto = None;
+    for m in &r.matches {
+        match m {
+            Match::Destination {
+                addr: Addr::Ip(ip),
+                negated: false,
+            } => dst = Some(*ip),
+            Match::DestPort(p) => port = Some(*p),
+            Match::Protocol { proto: p, .. } => proto = Some(*p),
+            _ => {}
+        }
+    }
+    Some((dst?, port?, proto?))
 }
 
 impl Table {
     pub fn new(name: TableName, chains: Vec<Chain>) -> Table {
         let mut by_name: Vec<u32> = (0..chains.len() as u32).collect();
         by_name.sort_unstable_by(|&a, &b| chains[a as usize].name.cmp(&chains[b as usize].name));
+        let indexes = chains
+            .iter()
+            .map(|c| (c.rules.len() >= INDEX_MIN_RULES).then(|| ChainIndex::build(&c.rules)))
+            .collect();
         Table {
             name,
             chains,
             by_name,
+            indexes,
         }
     }
 
@@ -372,6 +459,12 @@ impl Table {
 
     pub fn chain(&self, name: &str) -> Option<&Chain> {
         self.chain_index(name).map(|i| &self.chains[i])
+    }
+
+    /// The destination index of the chain at `pos`, if it is long enough to
+    /// have one.
+    pub fn index_of(&self, pos: usize) -> Option<&ChainIndex> {
+        self.indexes.get(pos).and_then(|i| i.as_ref())
     }
 }
 
