@@ -1323,11 +1323,27 @@ impl Sim {
 
     // ----- commands -------------------------------------------------------------
 
+    /// A live pod by `ns/name` or `name`. A trailing `*` matches a prefix
+    /// (scripts cannot know generated pod names): the first live,
+    /// non-terminating match in name order.
     fn find_pod(&self, name: &str) -> Option<PodId> {
         let (ns, n) = name.split_once('/').unwrap_or(("default", name));
+        let live = |p: &PodState| p.namespace == ns && p.phase != PodPhase::Gone;
+        if let Some(prefix) = n.strip_suffix('*') {
+            return (0..self.pods.len())
+                .filter(|i| {
+                    let p = &self.pods[*i];
+                    live(p)
+                        && p.deleting_since.is_none()
+                        && !p.is_client
+                        && p.name.starts_with(prefix)
+                })
+                .min_by(|a, b| self.pods[*a].name.cmp(&self.pods[*b].name))
+                .map(|i| PodId(i as u32));
+        }
         self.pods
             .iter()
-            .position(|p| p.name == n && p.namespace == ns && p.phase != PodPhase::Gone)
+            .position(|p| p.name == n && live(p))
             .map(|i| PodId(i as u32))
     }
 

@@ -231,6 +231,9 @@ impl Sim {
                 req.dst = k.dst;
                 req.service = k.service.clone();
                 req.nat_node = Some(k.nat_node);
+                req.nat_src = k.nat_src;
+                req.nat_dst = k.nat_dst;
+                req.pod = k.pod;
                 req.phase = Phase::Request;
                 self.requests.insert(id, req);
                 self.send_from_client(id, PacketKind::Request);
@@ -985,6 +988,8 @@ impl Sim {
                     src: r.src,
                     dst: r.dst,
                     nat_node: nat,
+                    nat_src: r.nat_src,
+                    nat_dst: r.nat_dst,
                     pod: r.pod,
                     service: r.service.clone(),
                     busy: true,

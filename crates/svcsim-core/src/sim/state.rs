@@ -200,6 +200,9 @@ pub struct Conn {
     pub dst: crate::net::Endpoint4,
     /// Node where the connection's conntrack entry lives.
     pub nat_node: NodeId,
+    /// The addresses after NAT (what conntrack rewrites to).
+    pub nat_src: crate::net::Endpoint4,
+    pub nat_dst: crate::net::Endpoint4,
     pub pod: Option<PodId>,
     pub service: Option<String>,
     pub busy: bool,

@@ -1,0 +1,360 @@
+//! Faithful-behaviour tests of the simulation, each a small scenario file
+//! run through the real loader and engine. The `check` helper runs a
+//! scenario and returns its trace; each test states what Kubernetes does
+//! and asserts it on the trace.
+
+use std::collections::BTreeMap;
+use svcsim_core::sim::trace::RequestEnd;
+use svcsim_core::sim::{Outcome, TraceEvent, TraceKind};
+use svcsim_core::{Sim, SimTime};
+use svcsim_tests::data_path;
+
+/// The shared Deployment + ClusterIP Service, plus `extra` (a Scenario
+/// document and any other objects).
+fn scenario(extra: &str) -> String {
+    let common = std::fs::read_to_string(data_path("behaviour/common.yaml")).expect("common.yaml");
+    format!("{common}---\n{extra}")
+}
+
+/// Load, build and run a scenario for its duration; return the sim and
+/// its whole trace.
+fn check(text: &str) -> (Sim, Vec<TraceEvent>) {
+    let loaded = match svcsim_manifests::load(text, "test.yaml") {
+        Ok(l) => l,
+        Err(d) => panic!("scenario does not load:\n{}", svcsim_manifests::render(&d)),
+    };
+    let duration = loaded.scenario.duration;
+    let mut sim = Sim::new(loaded.objects, loaded.scenario).expect("scenario builds");
+    let mut trace = Vec::new();
+    let end = SimTime(duration.as_nanos());
+    let mut t = SimTime::ZERO;
+    while t < end {
+        t = (t + svcsim_core::SimDuration::from_secs(1)).min(end);
+        sim.run_until(t);
+        trace.extend(sim.drain_trace());
+    }
+    (sim, trace)
+}
+
+fn ends(trace: &[TraceEvent]) -> Vec<(SimTime, &RequestEnd)> {
+    trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::End(x) => Some((e.t, x)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Chi-square statistic of observed counts against a uniform split.
+fn chi_square(counts: &[u64]) -> f64 {
+    let total: u64 = counts.iter().sum();
+    let e = total as f64 / counts.len() as f64;
+    counts.iter().map(|&o| (o as f64 - e).powi(2) / e).sum()
+}
+
+/// Critical values of chi-square at p = 0.001 for 2 and 3 degrees of freedom.
+const CHI2_P001_DF2: f64 = 13.816;
+
+#[test]
+fn clusterip_new_connection_per_request_splits_one_third_each() {
+    // iptables mode picks an endpoint with the statistic cascade
+    // (1/3, then 1/2, then the rest): each pod gets 1/3 of new connections.
+    let (sim, trace) = check(&scenario(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 31s
+  clients:
+  - name: load
+    target: ms-service:3200
+    rate: 1000
+  workloads:
+  - deployment: microservice-one
+    serviceTime: 1ms
+    concurrency: 64
+",
+    ));
+    let ok: Vec<_> = ends(&trace)
+        .into_iter()
+        .filter(|(_, e)| e.outcome == Outcome::Ok)
+        .collect();
+    assert!(ok.len() >= 30_000, "only {} ok requests", ok.len());
+    let mut per_pod: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, e) in ok.iter().take(30_000) {
+        *per_pod.entry(e.pod.as_deref().unwrap_or("?")).or_insert(0) += 1;
+    }
+    assert_eq!(per_pod.len(), 3, "{per_pod:?}");
+    let counts: Vec<u64> = per_pod.values().copied().collect();
+    let chi2 = chi_square(&counts);
+    assert!(chi2 < CHI2_P001_DF2, "chi2 {chi2:.2} for {per_pod:?}");
+    assert_eq!(
+        sim.metrics().outcomes.len(),
+        1,
+        "{:?}",
+        sim.metrics().reasons
+    );
+}
+
+#[test]
+fn keep_alive_pins_each_client_to_one_pod() {
+    // A kept-alive connection is DNATed once; later requests follow
+    // conntrack, so every request of a client lands on the same pod.
+    let (_, trace) = check(&scenario(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 10s
+  clients:
+  - {name: a, target: 'ms-service:3200', concurrency: 1, thinkTime: 20ms, keepAlive: true}
+  - {name: b, target: 'ms-service:3200', concurrency: 1, thinkTime: 20ms, keepAlive: true}
+  - {name: c, target: 'ms-service:3200', concurrency: 1, thinkTime: 20ms, keepAlive: true}
+  - {name: d, target: 'ms-service:3200', concurrency: 1, thinkTime: 20ms, keepAlive: true}
+",
+    ));
+    let mut pods: BTreeMap<u32, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let mut n = 0;
+    for (_, e) in ends(&trace) {
+        assert_eq!(e.outcome, Outcome::Ok, "{e:?}");
+        pods.entry(e.client)
+            .or_default()
+            .insert(e.pod.clone().unwrap_or_default());
+        n += 1;
+    }
+    assert!(n > 1000, "{n}");
+    assert_eq!(pods.len(), 4);
+    for (c, set) in &pods {
+        assert_eq!(set.len(), 1, "client {c} reached {set:?}");
+    }
+    // And only the first packet of each connection walked the rules.
+    let walked = trace
+        .iter()
+        .filter(|e| matches!(&e.kind, TraceKind::Hop(h) if !h.decision.rules.is_empty() && h.dst.port == 3200))
+        .count();
+    assert_eq!(walked, 4, "one rule walk per kept-alive connection");
+}
+
+#[test]
+fn session_affinity_client_ip_pins_a_client() {
+    // `sessionAffinity: ClientIP` adds `-m recent` rules: after the first
+    // connection, a client's new connections go to the same endpoint.
+    let (_, trace) = check(&scenario(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 10s
+  clients:
+  - {name: a, target: 'ms-service:3200', rate: 50}
+  - {name: b, target: 'ms-service:3200', rate: 50}
+  - {name: c, target: 'ms-service:3200', rate: 50}
+  events:
+  - {at: 0s, action: setSessionAffinity, service: ms-service, affinity: ClientIP}
+",
+    ));
+    let mut pods: BTreeMap<u32, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (t, e) in ends(&trace) {
+        // Affinity takes effect once kube-proxy has synced the change.
+        if t < SimTime::from_secs(2) {
+            continue;
+        }
+        assert_eq!(e.outcome, Outcome::Ok, "{e:?}");
+        pods.entry(e.client)
+            .or_default()
+            .insert(e.pod.clone().unwrap_or_default());
+    }
+    assert_eq!(pods.len(), 3);
+    for (c, set) in &pods {
+        assert_eq!(set.len(), 1, "client {c} reached {set:?}");
+    }
+}
+
+const NODEPORT_ONE_POD: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: ms-nodeport
+spec:
+  type: NodePort
+  externalTrafficPolicy: POLICY
+  selector:
+    app: microservice-one
+  ports:
+  - port: 3200
+    targetPort: 3000
+    nodePort: 30008
+---
+apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 8s
+  nodes: [{name: node-1}, {name: node-2}, {name: node-3}]
+  clients:
+  - {name: to-node-1, kind: External, target: 'nodeport:ms-nodeport', node: node-1, sourceIP: 198.51.100.1, rate: 20, timeout: 1s}
+  - {name: to-node-2, kind: External, target: 'nodeport:ms-nodeport', node: node-2, sourceIP: 198.51.100.2, rate: 20, timeout: 1s}
+  - {name: to-node-3, kind: External, target: 'nodeport:ms-nodeport', node: node-3, sourceIP: 198.51.100.3, rate: 20, timeout: 1s}
+  events:
+  - {at: 0s, action: scale, deployment: microservice-one, replicas: 1}
+";
+
+/// The NodePort scenario once scale-down to one pod has settled: the
+/// request ends, and the index of the client that targets the pod's node
+/// (client `i` calls `node-{i+1}`).
+fn nodeport_ends(policy: &str) -> (Vec<RequestEnd>, u32) {
+    let (sim, trace) = check(&scenario(&NODEPORT_ONE_POD.replace("POLICY", policy)));
+    let view = sim.view();
+    let pods: Vec<_> = view
+        .pods
+        .iter()
+        .filter(|p| p.owner.as_deref() == Some("microservice-one") && p.status == "Ready")
+        .collect();
+    assert_eq!(pods.len(), 1);
+    let local = pods[0].node;
+    let ends = ends(&trace)
+        .into_iter()
+        .filter(|(t, _)| *t > SimTime::from_secs(2))
+        .map(|(_, e)| e.clone())
+        .collect();
+    (ends, local)
+}
+
+#[test]
+fn nodeport_external_traffic_policy_local_drops_without_local_endpoint_and_keeps_source_ip() {
+    let (ends, local) = nodeport_ends("Local");
+    for c in 0..3 {
+        assert!(
+            ends.iter().any(|e| e.client == c),
+            "client {c} sent nothing"
+        );
+    }
+    for e in &ends {
+        if e.client == local {
+            assert_eq!(e.outcome, Outcome::Ok, "{e:?}");
+            // No SNAT: the pod sees the client's own address.
+            assert_eq!(
+                e.seen_src.as_deref(),
+                Some(format!("198.51.100.{}", local + 1).as_str())
+            );
+        } else {
+            assert_eq!(e.outcome, Outcome::Dropped, "{e:?}");
+            assert!(e.reason.starts_with("DROP:"), "{}", e.reason);
+        }
+    }
+}
+
+#[test]
+fn nodeport_external_traffic_policy_cluster_forwards_and_masquerades() {
+    let (ends, local) = nodeport_ends("Cluster");
+    for e in &ends {
+        assert_eq!(e.outcome, Outcome::Ok, "{e:?}");
+        // SNAT to the receiving node's IP so the reply returns through it.
+        let src = e.seen_src.as_deref().unwrap_or("");
+        assert!(src.starts_with("192.168.49."), "{e:?}");
+    }
+    assert!(ends.iter().any(|e| e.client != local));
+}
+
+#[test]
+fn killed_pod_fails_requests_only_until_kube_proxy_drops_it() {
+    // The app exits on SIGTERM at once (no preStop hook), so until the
+    // EndpointSlice update reaches kube-proxy and it resyncs, new
+    // connections can still be DNATed to the dead pod.
+    let (_, trace) = check(&scenario(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 20s
+  clients:
+  - {name: load, target: 'ms-service:3200', rate: 300, timeout: 1s}
+  events:
+  - {at: 10s, action: killPod, pod: 'microservice-one-*'}
+",
+    ));
+    let kill = SimTime::from_secs(10);
+    let failed: Vec<_> = ends(&trace)
+        .into_iter()
+        .filter(|(_, e)| e.outcome != Outcome::Ok)
+        .collect();
+    assert!(!failed.is_empty(), "the stale-rule window must be visible");
+    // The window closes when the client's node syncs after the slice update.
+    let slice_update = trace
+        .iter()
+        .find(|e| e.t > kill && matches!(&e.kind, TraceKind::Endpoints { service, ready: 2, .. } if service == "default/ms-service"))
+        .map(|e| e.t)
+        .expect("endpoint update after the kill");
+    let synced = trace
+        .iter()
+        .find(|e| e.t > slice_update && matches!(e.kind, TraceKind::ProxySync { .. }))
+        .map(|e| e.t)
+        .expect("a kube-proxy sync after the update");
+    for (t, e) in &failed {
+        let started = SimTime(t.as_nanos() - e.latency_us * 1000);
+        assert!(
+            started >= kill && started <= synced,
+            "{e:?} started at {started}"
+        );
+        assert!(
+            e.reason.contains("stale rule") || e.reason.contains("terminated"),
+            "{}",
+            e.reason
+        );
+    }
+}
+
+fn rollout(shutdown_delay: &str) -> (Sim, Vec<TraceEvent>) {
+    check(&scenario(&format!(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 40s
+  clients:
+  - {{name: load, target: 'ms-service:3200', rate: 200, timeout: 1s}}
+  workloads:
+  - {{deployment: microservice-one, shutdownDelay: {shutdown_delay}}}
+  events:
+  - {{at: 5s, action: rollout, deployment: microservice-one, image: 'my-repo/ms-one:v2'}}
+"
+    )))
+}
+
+#[test]
+fn rolling_update_with_graceful_shutdown_loses_no_requests() {
+    // maxUnavailable 25% of 3 rounds down to 0 and maxSurge rounds up to
+    // 1: one new pod at a time, an old one removed only when a new one is
+    // Ready. With the app draining for 5 s after SIGTERM (longer than
+    // kube-proxy's lag) no request fails.
+    let (sim, trace) = rollout("5s");
+    let view = sim.view();
+    let d = view
+        .deployments
+        .iter()
+        .find(|d| d.name == "microservice-one")
+        .expect("deployment");
+    assert_eq!(d.image, "my-repo/ms-one:v2");
+    let v2_ready = view
+        .pods
+        .iter()
+        .filter(|p| {
+            p.owner.as_deref() == Some("microservice-one")
+                && p.version == "v2"
+                && p.status == "Ready"
+        })
+        .count();
+    assert_eq!(v2_ready, 3);
+    let bad: Vec<_> = ends(&trace)
+        .into_iter()
+        .filter(|(_, e)| e.outcome != Outcome::Ok)
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[test]
+fn rolling_update_without_drain_fails_only_for_stale_rules() {
+    let (_, trace) = rollout("0s");
+    for (_, e) in ends(&trace) {
+        if e.outcome != Outcome::Ok {
+            assert!(
+                e.reason.contains("stale rule") || e.reason.contains("pod terminated"),
+                "unexplained failure: {e:?}"
+            );
+        }
+    }
+}
