@@ -156,12 +156,13 @@ fn check_site(
         Err(e) => eprintln!("(no screenshot: {e})"),
     }
     let problems = collect_problems(&session, &server)?;
-    result?;
-    if !problems.is_empty() {
+    let mut failures: Vec<String> = result.err().into_iter().collect();
+    failures.extend(problems);
+    if !failures.is_empty() {
         return Err(format!(
-            "e2e {}: the page reported errors:\n  {}\n(screenshot: {})",
+            "e2e {} ({url}):\n  {}\n(screenshot: {}; chromedriver log in the same folder)",
             site.label,
-            problems.join("\n  "),
+            failures.join("\n  "),
             shot.display()
         ));
     }

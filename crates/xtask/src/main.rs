@@ -13,12 +13,12 @@
 //! [`tools`]); the install steps are idempotent and print what they do.
 //! `cargo xtask test` runs, in this order:
 //! 1. `cargo fmt --all --check`
-//! 2. clippy with `-D warnings`: natively for every crate except the Yew
-//!    app, and for `wasm32-unknown-unknown` for the two browser crates
+//! 2. clippy with `-D warnings`: natively for the whole workspace, and
+//!    again for `wasm32-unknown-unknown` for the two browser crates
 //!    (`svcsim-web`, `svcsim-js`), whose wasm-only code native clippy
-//!    would not see;
-//! 3. native tests, `cargo test --workspace --exclude svcsim-web` (the app
-//!    is a wasm binary with nothing to test natively);
+//!    would not see (yew and web-sys build natively, so both passes work);
+//! 3. native tests, `cargo test --workspace` (the app's `model/` is plain
+//!    Rust with native unit tests);
 //! 4. wasm tests in headless Chromium: `wasm-pack test` of `svcsim-js`
 //!    (which also checks that the core's determinism hash matches native);
 //! 5. the release site build with trunk, at `/` into `dist/` and at
@@ -318,14 +318,12 @@ fn test(args: &[String]) -> Result<()> {
     }
     if on("clippy") {
         timed("clippy", &mut || {
-            step("clippy (native, all crates but the Yew app)");
+            step("clippy (native, whole workspace)");
             let hint = "Fix the clippy findings above (warnings are errors).";
             run(
                 Command::new(cargo()).args([
                     "clippy",
                     "--workspace",
-                    "--exclude",
-                    "svcsim-web",
                     "--all-targets",
                     "--",
                     "-D",
@@ -356,7 +354,7 @@ fn test(args: &[String]) -> Result<()> {
         timed("native tests", &mut || {
             step("native tests");
             run(
-                Command::new(cargo()).args(["test", "--workspace", "--exclude", "svcsim-web"]),
+                Command::new(cargo()).args(["test", "--workspace"]),
                 "A native test failed; rerun it alone with `cargo test -p <crate> <name>`.",
             )
         })?;
@@ -400,11 +398,28 @@ fn wasm_tests() -> Result<()> {
         PathBuf::from("wasm-pack")
     };
     let crate_dir = util::root().join("crates").join("svcsim-js");
+    // wasm-bindgen-test-runner merges this file (named by
+    // WASM_BINDGEN_TEST_WEBDRIVER_JSON) into the capabilities it asks
+    // chromedriver for, then adds `headless` and `no-sandbox` itself. We add
+    // the flags that stop Chromium phoning home and a fresh profile.
+    let dir = util::target_dir().join("wasm-test");
+    let profile = dir.join("profile");
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let mut args: Vec<String> = tools::CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let caps = serde_json::json!({
+        "goog:chromeOptions": { "binary": browser.chromium, "args": args }
+    });
+    let caps_file = dir.join("webdriver.json");
+    std::fs::write(&caps_file, caps.to_string())
+        .map_err(|e| format!("writing {}: {e}", caps_file.display()))?;
     run(
         Command::new(wasm_pack)
             .current_dir(util::root())
             .env("PATH", tools::tool_path())
             .env("CHROMEDRIVER", &browser.chromedriver)
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &caps_file)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
             .args(["test", "--headless", "--chrome", "--mode", "no-install"])
             .arg("--chromedriver")

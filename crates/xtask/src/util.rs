@@ -55,6 +55,12 @@ pub fn step(what: &str) {
 pub fn show(cmd: &Command) -> String {
     let mut s = String::new();
     for (k, v) in cmd.get_envs() {
+        // Our PATH is the caller's with the tool folders in front (see
+        // `tools::tool_path`); printing all of it only hides the command.
+        if k == "PATH" {
+            s.push_str("PATH=<tools>:$PATH ");
+            continue;
+        }
         if let Some(v) = v {
             s.push_str(&format!("{}={} ", k.to_string_lossy(), v.to_string_lossy()));
         }
