@@ -899,3 +899,95 @@ pub fn probability(n: usize) -> f64 {
     // The text is always a valid float literal; fall back to p regardless.
     format_probability(p).parse().unwrap_or(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::testutil::{facts, objects};
+
+    fn text(services: &[Service], slices: &[EndpointSlice], facts: &NodeFacts) -> String {
+        generate(services, slices, facts).render_save()
+    }
+
+    #[test]
+    fn detector_and_masquerade_all_shape_the_cluster_ip_rule() {
+        let (s, e) = objects(1, false);
+        let masq = "-A KUBE-SVC-";
+        let with = text(&s, &e, &facts());
+        assert!(with
+            .lines()
+            .any(|l| l.starts_with(masq)
+                && l.ends_with("--dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ")));
+        let mut f = facts();
+        f.cluster_cidr = None;
+        let none = text(&s, &e, &f);
+        assert!(!none.contains("! -s 10.0.0.0/8"));
+        assert!(!none
+            .lines()
+            .any(|l| l.starts_with(masq) && l.contains("KUBE-MARK-MASQ")));
+        f.masquerade_all = true;
+        let all = text(&s, &e, &f);
+        assert!(all
+            .lines()
+            .any(|l| l.starts_with(masq) && l.ends_with("--dport 80 -j KUBE-MARK-MASQ")));
+    }
+
+    #[test]
+    fn headless_and_external_name_get_no_rules() {
+        let (mut s, e) = objects(2, false);
+        let empty = text(&[], &[], &facts());
+        s[0].spec.cluster_ip = Some("None".into());
+        assert_eq!(text(&s, &e, &facts()), empty);
+        s[0].spec.cluster_ip = Some("10.96.0.10".into());
+        s[0].spec.type_ = Some("ExternalName".into());
+        assert_eq!(text(&s, &e, &facts()), empty);
+    }
+
+    #[test]
+    fn internal_policy_local_without_local_endpoints_drops() {
+        let (mut s, mut e) = objects(2, false);
+        s[0].spec.type_ = Some("ClusterIP".into());
+        s[0].spec.ports[0].node_port = None;
+        s[0].spec.internal_traffic_policy = Some("Local".into());
+        e[0].endpoints
+            .iter_mut()
+            .for_each(|ep| ep.node_name = Some("elsewhere".into()));
+        let t = text(&s, &e, &facts());
+        assert!(t.contains("-A KUBE-SERVICES -m comment --comment \"ns/web:http has no local endpoints\" -m tcp -p tcp -d 10.96.0.10 --dport 80 -j DROP\n"), "{t}");
+        assert!(!t.contains("KUBE-SVC-") && !t.contains("KUBE-SEP-"), "{t}");
+    }
+
+    #[test]
+    fn large_cluster_mode_drops_endpoint_comments() {
+        // 1001 endpoints across the cluster switch large-cluster mode on.
+        let (s, mut e) = objects(3, false);
+        let small = text(&s, &e, &facts());
+        assert!(small.contains("-m comment --comment \"ns/web:http -> 10.244.0.1:8080\""));
+        let template = e[0].endpoints[0].clone();
+        e[0].endpoints = (0..1001u32)
+            .map(|i| {
+                let mut ep = template.clone();
+                ep.addresses = vec![format!("10.245.{}.{}", i / 200, i % 200 + 1)];
+                ep
+            })
+            .collect();
+        let big = text(&s, &e, &facts());
+        assert!(!big.contains(" -> 10.245."));
+        assert!(big.contains("-m comment --comment \"ns/web:http cluster IP\" -m tcp -p tcp -d 10.96.0.10 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ"));
+        assert!(big.lines().any(|l| l.starts_with("-A KUBE-SEP-")
+            && l.ends_with("-j DNAT --to-destination 10.245.0.1:8080")
+            && !l.contains("comment")));
+    }
+
+    #[test]
+    fn probability_cascade_values() {
+        let (s, e) = objects(4, false);
+        let t = text(&s, &e, &facts());
+        let probs: Vec<&str> = t
+            .lines()
+            .filter_map(|l| l.split("--probability ").nth(1))
+            .map(|r| r.split(' ').next().unwrap_or(""))
+            .collect();
+        assert_eq!(probs, ["0.2500000000", "0.3333333333", "0.5000000000"]);
+    }
+}
