@@ -990,4 +990,24 @@ mod tests {
             .collect();
         assert_eq!(probs, ["0.2500000000", "0.3333333333", "0.5000000000"]);
     }
+
+    #[test]
+    fn builtin_jumps_are_prepended_in_kube_proxy_order() {
+        let (s, e) = objects(1, false);
+        let t = generate(&s, &e, &facts()).render_with_builtins();
+        let input: Vec<&str> = t.lines().filter(|l| l.starts_with("-A INPUT ")).collect();
+        assert_eq!(
+            input,
+            [
+                "-A INPUT -j KUBE-FIREWALL",
+                "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL",
+                "-A INPUT -m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS",
+                "-A INPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service portals\" -j KUBE-EXTERNAL-SERVICES",
+            ]
+        );
+        assert!(t.starts_with("*filter\n:FORWARD ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:KUBE-NODEPORTS - [0:0]\n"));
+        assert!(t.contains(
+            "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+        ));
+    }
 }

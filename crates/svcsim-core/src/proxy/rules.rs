@@ -516,7 +516,11 @@ impl Ruleset {
         let mut out = String::with_capacity(rules * 160);
         for t in &self.tables {
             let _ = writeln!(out, "*{}", t.name.as_str());
-            let shown = || t.chains.iter().filter(|c| builtins || !c.builtin);
+            // iptables-save lists the built-in chains first.
+            let shown = || {
+                let first = t.chains.iter().filter(move |c| builtins && c.builtin);
+                first.chain(t.chains.iter().filter(|c| !c.builtin))
+            };
             for c in shown() {
                 if c.builtin {
                     let _ = writeln!(out, ":{} ACCEPT [0:0]", c.name);
