@@ -285,3 +285,33 @@ fn hits_name_rendered_rules() {
         assert!(text.contains(r.as_str()), "{r} not in the rendered text");
     }
 }
+
+/// kube-proxy's output does not depend on the order objects arrive in (it
+/// walks a Go map and the tests sort); svcsim's must not either.
+#[test]
+fn rules_do_not_depend_on_object_order() {
+    for case in load_cases() {
+        let dir = data_path("kube-proxy").join(&case.name);
+        let yaml = std::fs::read_to_string(dir.join("objects.yaml")).unwrap();
+        let mut objects = svcsim_manifests::lenient::parse_objects(&yaml)
+            .unwrap()
+            .objects;
+        objects.reverse();
+        let mut services = Vec::new();
+        let mut slices = Vec::new();
+        for o in objects {
+            match o {
+                Object::Service(s) => services.push(s),
+                Object::EndpointSlice(s) => slices.push(s),
+                _ => {}
+            }
+        }
+        let reversed = iptables::generate(&services, &slices, &case.facts);
+        assert_eq!(
+            reversed.render_save(),
+            case.rules.render_save(),
+            "{}",
+            case.name
+        );
+    }
+}
