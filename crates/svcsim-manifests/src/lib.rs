@@ -191,3 +191,34 @@ pub fn system_services(scenario: &ScenarioSpec) -> Option<Vec<Object>> {
         ),
     ])
 }
+
+/// One fuzzing iteration, shared by the cargo-fuzz target
+/// (`fuzz/fuzz_targets/parse.rs`) and the corpus-replay test that runs
+/// under plain `cargo test`: load arbitrary bytes (as UTF-8, lossily), and
+/// if they load, export and reload them, which must succeed. Panics only
+/// when a property fails.
+pub fn fuzz_one(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = lenient::parse_objects(&text);
+    if let Ok(loaded) = load(&text, "fuzz.yaml") {
+        let yaml = export::to_yaml(&loaded.manifests);
+        match load(&yaml, "exported.yaml") {
+            Ok(again) => {
+                let stripped: Vec<Object> =
+                    loaded.manifests.iter().map(export::strip_status).collect();
+                assert_eq!(
+                    again.manifests, stripped,
+                    "export changed the objects:\n{yaml}"
+                );
+            }
+            // The reload may only fail on cross-object checks that the
+            // Scenario document influenced (it is not exported): its
+            // cluster settings decide allocation ranges.
+            Err(d) => assert!(
+                loaded.scenario != svcsim_core::scenario::ScenarioSpec::default(),
+                "export does not reload:\n{}\n{yaml}",
+                render(&d)
+            ),
+        }
+    }
+}

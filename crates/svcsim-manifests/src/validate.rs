@@ -331,14 +331,12 @@ pub fn service(svc: &Service) -> Errs {
                 }
             }
         }
-        "NodePort" => {
-            if headless {
-                e.invalid(
-                    "spec.clusterIPs[0]",
-                    Val::Str(first_ip),
-                    "may not be set to 'None' for NodePort services",
-                );
-            }
+        "NodePort" if headless => {
+            e.invalid(
+                "spec.clusterIPs[0]",
+                Val::Str(first_ip),
+                "may not be set to 'None' for NodePort services",
+            );
         }
         "ExternalName" => {
             if !spec.cluster_ips.is_empty()
