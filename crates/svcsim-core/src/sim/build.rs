@@ -91,6 +91,7 @@ impl Sim {
             reconcile_pending: false,
             coredns: Vec::new(),
             topology_epoch: 0,
+            vip_cache: None,
             dns_cache: None,
             served_by_dead: 0,
             pods_by_label: BTreeMap::new(),

@@ -250,6 +250,7 @@ impl Sim {
                 .push(id);
         }
         self.pods.push(PodState {
+            key: format!("{namespace}/{name}"),
             name,
             namespace,
             labels,

@@ -346,12 +346,23 @@ impl Sim {
     }
 
     /// The Service a VIP:port belongs to, for labelling.
-    fn service_for_vip(&self, ep: Endpoint4) -> Option<String> {
-        let ip = ep.ip.to_string();
-        self.services
-            .iter()
-            .find(|s| !s.deleted && s.obj.cluster_ip() == Some(ip.as_str()))
-            .map(|s| s.key())
+    fn service_for_vip(&mut self, ep: Endpoint4) -> Option<String> {
+        if self
+            .vip_cache
+            .as_ref()
+            .is_none_or(|(v, _)| *v != self.api.version)
+        {
+            let map = self
+                .services
+                .iter()
+                .filter(|s| !s.deleted)
+                .filter_map(|s| Some((s.obj.cluster_ip()?.parse().ok()?, s.key())))
+                .collect();
+            self.vip_cache = Some((self.api.version, Arc::new(map)));
+        }
+        self.vip_cache
+            .as_ref()
+            .and_then(|(_, m)| m.get(&ep.ip).cloned())
     }
 
     pub(crate) fn kube_dns_vip(&self) -> Endpoint4 {
@@ -582,11 +593,15 @@ impl Sim {
             port: np as u16,
         };
         pkt.to = Loc::Node(n);
-        let note = format!(
-            "LB picked {} ({} healthy)",
-            self.nodes[n.idx()].name,
-            healthy.len()
-        );
+        let note = if !self.tracing {
+            String::new()
+        } else {
+            format!(
+                "LB picked {} ({} healthy)",
+                self.nodes[n.idx()].name,
+                healthy.len()
+            )
+        };
         self.emit_hop(
             Loc::Lb(s),
             &pkt,
@@ -891,10 +906,12 @@ impl Sim {
         let lb = r.lb;
         if nat_node == Some(n) && (pkt.src != orig_dst || pkt.dst != orig_src) {
             decision.conntrack = true;
-            decision.note = format!(
-                "conntrack: reply {} -> {} becomes {} -> {}",
-                pkt.src, pkt.dst, orig_dst, orig_src
-            );
+            if self.tracing {
+                decision.note = format!(
+                    "conntrack: reply {} -> {} becomes {} -> {}",
+                    pkt.src, pkt.dst, orig_dst, orig_src
+                );
+            }
             pkt.src = orig_dst;
             pkt.dst = orig_src;
         }

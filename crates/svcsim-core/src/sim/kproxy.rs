@@ -63,7 +63,11 @@ impl Sim {
                 && r.nat_dst.port != 0
             {
                 let masquerade = r.nat_src.ip != r.src.ip;
-                let note = format!("conntrack: established, DNAT {} -> {}", r.dst, r.nat_dst);
+                let note = if self.tracing {
+                    format!("conntrack: established, DNAT {} -> {}", r.dst, r.nat_dst)
+                } else {
+                    String::new()
+                };
                 return NatResult::Nat {
                     dst: r.nat_dst,
                     masquerade,
@@ -121,12 +125,16 @@ impl Sim {
                 }
             }
             Verdict::Accept { dnat: Some(ep) } => {
-                let note = format!(
-                    "DNAT {} -> {}{}",
-                    pkt.dst,
-                    ep,
-                    if ev.masquerade { ", MASQUERADE" } else { "" }
-                );
+                let note = if !self.tracing {
+                    String::new()
+                } else {
+                    format!(
+                        "DNAT {} -> {}{}",
+                        pkt.dst,
+                        ep,
+                        if ev.masquerade { ", MASQUERADE" } else { "" }
+                    )
+                };
                 NatResult::Nat {
                     dst: ep,
                     masquerade: ev.masquerade,

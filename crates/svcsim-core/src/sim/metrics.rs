@@ -96,29 +96,49 @@ impl Metrics {
         latency_us: u64,
     ) {
         self.requests += 1;
-        *self
-            .outcomes
-            .entry(outcome.as_str().to_string())
-            .or_insert(0) += 1;
-        *self
-            .reasons
-            .entry(format!("{}: {reason}", outcome.as_str()))
-            .or_insert(0) += 1;
         let ok = outcome == Outcome::Ok;
+        count(&mut self.outcomes, outcome.as_str());
+        // Reasons are keyed "outcome: reason"; find before formatting, so
+        // the hot path does not allocate.
+        let o = outcome.as_str();
+        let found = self.reasons.iter_mut().find(|(k, _)| {
+            k.len() == o.len() + 2 + reason.len() && k.starts_with(o) && k.ends_with(reason)
+        });
+        match found {
+            Some((_, n)) => *n += 1,
+            None => {
+                self.reasons.insert(format!("{o}: {reason}"), 1);
+            }
+        }
         if let Some(s) = service {
-            let c = self.per_service.entry(s.to_string()).or_default();
-            c.requests += 1;
-            c.ok += ok as u64;
+            tally(&mut self.per_service, s, ok);
         }
         if let Some(p) = pod {
-            let c = self.per_pod.entry(p.to_string()).or_default();
-            c.requests += 1;
-            c.ok += ok as u64;
+            tally(&mut self.per_pod, p, ok);
         }
         self.latency_us.record(latency_us);
         if ok {
             self.ok_latency_us.record(latency_us);
         }
+    }
+}
+
+fn count(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
+}
+
+fn tally(map: &mut BTreeMap<String, Counts>, key: &str, ok: bool) {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), Counts::default());
+    }
+    if let Some(c) = map.get_mut(key) {
+        c.requests += 1;
+        c.ok += ok as u64;
     }
 }
 

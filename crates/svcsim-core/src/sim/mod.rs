@@ -151,6 +151,8 @@ pub struct Sim {
     /// Bumped whenever pods, namespaces or policies change, so the cached
     /// NetworkPolicy index knows when to rebuild.
     pub(crate) topology_epoch: u64,
+    /// ClusterIP -> Service key, rebuilt when the API snapshot changes.
+    pub(crate) vip_cache: Option<(u64, Arc<BTreeMap<crate::net::Ipv4Addr, String>>)>,
     /// CoreDNS's zone, rebuilt when the API snapshot changes.
     pub(crate) dns_cache: Option<(u64, Arc<crate::dns::Zone>)>,
     /// Responses produced by pods that were not running: must stay 0.

@@ -71,6 +71,8 @@ pub enum PodPhase {
 #[derive(Clone, Debug)]
 pub struct PodState {
     pub name: String,
+    /// `namespace/name`, kept ready because the data path names pods often.
+    pub key: String,
     pub namespace: String,
     pub labels: Labels,
     pub spec: PodSpec,
@@ -140,8 +142,9 @@ impl PodState {
         self.phase == PodPhase::Running && self.container_up && !self.app_exited
     }
 
+    /// `namespace/name`.
     pub fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        self.key.clone()
     }
 }
 
