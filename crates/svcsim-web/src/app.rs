@@ -1,0 +1,374 @@
+//! The application state, its reducer, and the page frame.
+//!
+//! Yew's `function_todomvc` style: one `AppState`, changed only through
+//! [`Action`]s. The running simulation lives in the [`Engine`] behind an
+//! `Rc<RefCell>` that the animation loop shares; the state holds a
+//! [`Snapshot`] of it that widgets render from. The loop refreshes the
+//! snapshot a few times a second (`Action::Tick`), and every user action
+//! refreshes it at once, so the DOM is never rebuilt per frame.
+
+use crate::components::{
+    banner::Banner, counters::Counters, event_log::EventLog, help::Help, inspector::Inspector,
+    resources::Resources, scenario_bar::ScenarioBar, stage::Stage, toggles::Toggles,
+    transport::Transport,
+};
+use crate::model::engine::Engine;
+use crate::model::packets::Flight;
+use crate::model::snapshot::Snapshot;
+use std::cell::RefCell;
+use std::rc::Rc;
+use svcsim_core::sim::Command;
+use svcsim_core::time::SimTime;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// The scenario the page opens with.
+pub const DEFAULT_SCENARIO: &str = "mixed";
+/// How far the ±10 s scrub moves.
+pub const SCRUB_NS: i64 = 10_000_000_000;
+
+/// The engine, shared by the reducer and the animation loop. Equality is
+/// identity: there is one engine for the page's life (a new scenario is
+/// loaded into it), so props holding it never change.
+#[derive(Clone)]
+pub struct EngineRef(pub Rc<RefCell<Engine>>);
+
+impl PartialEq for EngineRef {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+/// What is selected in the topology or the tables.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selection {
+    /// `namespace/name`
+    Pod(String),
+    Node(String),
+    /// `namespace/name`
+    Service(String),
+    /// `namespace/name`
+    Deployment(String),
+}
+
+/// Resources panel tabs, in kubectl's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Pods,
+    Deployments,
+    ReplicaSets,
+    Services,
+    EndpointSlices,
+    Nodes,
+    Events,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 7] = [
+        Tab::Pods,
+        Tab::Deployments,
+        Tab::ReplicaSets,
+        Tab::Services,
+        Tab::EndpointSlices,
+        Tab::Nodes,
+        Tab::Events,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Pods => "Pods",
+            Tab::Deployments => "Deployments",
+            Tab::ReplicaSets => "ReplicaSets",
+            Tab::Services => "Services",
+            Tab::EndpointSlices => "EndpointSlices",
+            Tab::Nodes => "Nodes",
+            Tab::Events => "Events",
+        }
+    }
+}
+
+/// Which log lines to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFilter {
+    All,
+    Failures,
+    Ok,
+    Cluster,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Take a fresh snapshot (from the animation loop).
+    Tick,
+    TogglePlay,
+    Step,
+    /// Scrub by this many simulated nanoseconds.
+    ScrubBy(i64),
+    Seek(SimTime),
+    SetSpeed(f64),
+    LoadScenario(String),
+    Restart(u64),
+    Apply(Command),
+    Select(Option<Selection>),
+    SetTab(Tab),
+    ToggleTheme,
+    Help(bool),
+    Hover(Option<Rc<Flight>>),
+    DismissError,
+    LogText(String),
+    LogFilter(LogFilter),
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: EngineRef,
+    pub snap: Rc<Snapshot>,
+    rev: u64,
+    pub selection: Option<Selection>,
+    pub tab: Tab,
+    pub dark: bool,
+    pub help: bool,
+    pub hover: Option<Rc<Flight>>,
+    pub error: Option<String>,
+    pub log_text: String,
+    pub log_filter: LogFilter,
+    pub reduced_motion: bool,
+}
+
+fn media(query: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(query).ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+impl AppState {
+    fn initial() -> AppState {
+        let mut error = None;
+        let engine = match Engine::builtin(DEFAULT_SCENARIO, None) {
+            Ok(e) => e,
+            Err(msg) => {
+                error = Some(format!("Could not load {DEFAULT_SCENARIO}: {msg}"));
+                Engine::new(
+                    "empty",
+                    Vec::new(),
+                    svcsim_core::ScenarioSpec::default(),
+                    None,
+                )
+                // The default spec's CIDRs are constants that parse, and an
+                // empty object list has nothing else to reject.
+                .expect("the empty default scenario builds")
+            }
+        };
+        let mut engine = engine;
+        let dark = media("(prefers-color-scheme: dark)");
+        let reduced_motion = media("(prefers-reduced-motion: reduce)");
+        engine.dark = dark;
+        engine.reduced_motion = reduced_motion;
+        if !engine.warnings.is_empty() && error.is_none() {
+            error = Some(engine.warnings.join("; "));
+        }
+        let snap = Rc::new(Snapshot::take(&mut engine, 0));
+        AppState {
+            engine: EngineRef(Rc::new(RefCell::new(engine))),
+            snap,
+            rev: 0,
+            selection: None,
+            tab: Tab::Pods,
+            dark,
+            help: false,
+            hover: None,
+            error,
+            log_text: String::new(),
+            log_filter: if reduced_motion {
+                LogFilter::All
+            } else {
+                LogFilter::Failures
+            },
+            reduced_motion,
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.rev += 1;
+        let mut e = self.engine.0.borrow_mut();
+        self.snap = Rc::new(Snapshot::take(&mut e, self.rev));
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        let engine = s.engine.0.clone();
+        match action {
+            Action::Tick => {}
+            Action::TogglePlay => {
+                let mut e = engine.borrow_mut();
+                e.clock.playing = !e.clock.playing;
+            }
+            Action::Step => engine.borrow_mut().step(),
+            Action::ScrubBy(d) => {
+                let mut e = engine.borrow_mut();
+                let now = e.now().0 as i64;
+                let t = (now + d).max(0) as u64;
+                e.seek(SimTime(t));
+            }
+            Action::Seek(t) => engine.borrow_mut().seek(t),
+            Action::SetSpeed(v) => engine.borrow_mut().clock.set_speed(v),
+            Action::LoadScenario(name) => match Engine::builtin(&name, None) {
+                Ok(mut fresh) => {
+                    let mut e = engine.borrow_mut();
+                    fresh.clock.speed = e.clock.speed;
+                    fresh.clock.playing = true;
+                    fresh.dark = e.dark;
+                    fresh.reduced_motion = e.reduced_motion;
+                    s.error = (!fresh.warnings.is_empty()).then(|| fresh.warnings.join("; "));
+                    *e = fresh;
+                    s.selection = None;
+                    s.hover = None;
+                }
+                Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
+            },
+            Action::Restart(seed) => {
+                if let Err(msg) = engine.borrow_mut().restart(seed) {
+                    s.error = Some(format!("Could not restart: {msg}"));
+                }
+                s.hover = None;
+            }
+            Action::Apply(cmd) => engine.borrow_mut().apply(cmd),
+            Action::Select(sel) => s.selection = sel,
+            Action::SetTab(t) => s.tab = t,
+            Action::ToggleTheme => {
+                s.dark = !s.dark;
+                engine.borrow_mut().dark = s.dark;
+            }
+            Action::Help(open) => s.help = open,
+            Action::Hover(f) => {
+                engine.borrow_mut().hover_seq = f.as_ref().map(|f| f.seq);
+                s.hover = f;
+                // Hovering changes nothing in the snapshot.
+                return Rc::new(s);
+            }
+            Action::DismissError => s.error = None,
+            Action::LogText(t) => s.log_text = t,
+            Action::LogFilter(f) => s.log_filter = f,
+        }
+        s.refresh();
+        Rc::new(s)
+    }
+}
+
+/// True when a key press belongs to a form field rather than to the page's
+/// shortcuts.
+fn typing_in_field(ev: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(
+        el.tag_name().to_ascii_uppercase().as_str(),
+        "INPUT" | "SELECT" | "TEXTAREA"
+    )
+}
+
+fn on_key(ev: &web_sys::KeyboardEvent, act: &Callback<Action>) {
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_field(ev) {
+        return;
+    }
+    let on_button = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("BUTTON"));
+    let action = match ev.key().as_str() {
+        // Space on a focused button clicks it; leave that alone.
+        " " if !on_button => Action::TogglePlay,
+        "ArrowRight" if ev.shift_key() => Action::ScrubBy(SCRUB_NS),
+        "ArrowRight" => Action::Step,
+        "ArrowLeft" => Action::ScrubBy(-SCRUB_NS),
+        "?" => Action::Help(true),
+        "Escape" => Action::Help(false),
+        _ => return,
+    };
+    ev.prevent_default();
+    act.emit(action);
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::initial);
+    let act = {
+        let d = state.dispatcher();
+        use_callback((), move |a: Action, _| d.dispatch(a))
+    };
+
+    // Keyboard shortcuts for the whole page.
+    {
+        let act = act.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                    if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                        on_key(k, &act);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    // The theme is an attribute on <html> so the whole page's CSS follows.
+    {
+        let dark = state.dark;
+        use_effect_with(dark, move |dark| {
+            if let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = root.set_attribute("data-theme", if *dark { "dark" } else { "light" });
+            }
+        });
+    }
+
+    let snap = state.snap.clone();
+    html! {
+        <div class={classes!("app", state.reduced_motion.then_some("reduced-motion"))}>
+            <header class="topbar">
+                <h1 class="brand">{ "svcsim" }<span class="tagline">{ "Kubernetes Services, packet by packet" }</span></h1>
+                <ScenarioBar snap={snap.clone()} act={act.clone()} />
+                <Toggles snap={snap.clone()} dark={state.dark} act={act.clone()} />
+            </header>
+            if let Some(msg) = state.error.clone() {
+                <Banner message={msg} act={act.clone()} />
+            }
+            <Transport snap={snap.clone()} act={act.clone()} />
+            <main class="workspace">
+                <Stage
+                    snap={snap.clone()}
+                    engine={state.engine.clone()}
+                    selection={state.selection.clone()}
+                    hover={state.hover.clone()}
+                    dark={state.dark}
+                    act={act.clone()}
+                />
+                <aside class="side">
+                    <Counters snap={snap.clone()} />
+                    <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
+                </aside>
+            </main>
+            <section class="lower">
+                <Resources snap={snap.clone()} tab={state.tab} selection={state.selection.clone()} act={act.clone()} />
+                <EventLog
+                    snap={snap.clone()}
+                    text={state.log_text.clone()}
+                    filter={state.log_filter}
+                    act={act.clone()}
+                />
+            </section>
+            if state.help {
+                <Help act={act.clone()} />
+            }
+        </div>
+    }
+}

@@ -1,0 +1,19 @@
+//! The page's widgets, one per file, each with a `Props` struct. Widgets
+//! render from a [`crate::model::snapshot::Snapshot`] and report what the
+//! learner did as [`crate::app::Action`]s; none of them touches the core.
+
+pub mod banner;
+pub mod counters;
+pub mod event_log;
+pub mod help;
+pub mod inspector;
+pub mod node_box;
+pub mod packet_canvas;
+pub mod pod_glyph;
+pub mod resources;
+pub mod scenario_bar;
+pub mod stage;
+pub mod toggles;
+pub mod tooltip;
+pub mod topology;
+pub mod transport;

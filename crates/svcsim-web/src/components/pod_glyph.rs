@@ -1,0 +1,143 @@
+//! One pod in the topology: a rounded box coloured by its Deployment and
+//! version, outlined by its state, with a badge for anything but Ready.
+//! Clicking (or Enter) selects it for the inspector's actions.
+
+use crate::app::{Action, Selection};
+use crate::model::layout::Rect;
+use crate::model::palette;
+use svcsim_core::sim::PodView;
+use yew::prelude::*;
+
+#[derive(Properties)]
+pub struct Props {
+    /// Snapshot revision the view came from; views have no `PartialEq`,
+    /// so a new revision is what tells yew to re-render.
+    pub rev: u64,
+    pub pod: PodView,
+    pub rect: Rect,
+    pub selected: bool,
+    pub dark: bool,
+    pub act: Callback<Action>,
+}
+
+/// Badge letter and its meaning for a state other than Ready.
+fn badge(status: &str) -> Option<(&'static str, &'static str)> {
+    Some(match status {
+        "Pending" => ("P", "Pending"),
+        "NotReady" => ("!", "NotReady"),
+        "Terminating" => ("T", "Terminating"),
+        "CrashLoopBackOff" => ("C", "CrashLoopBackOff"),
+        "NodeLost" => ("?", "NodeLost"),
+        _ => return None,
+    })
+}
+
+/// Two short lines: who owns it, and which one (suffix) plus version.
+fn labels(p: &PodView) -> (String, String) {
+    let short = |s: &str, n: usize| -> String {
+        if s.chars().count() <= n {
+            s.to_string()
+        } else {
+            let t: String = s.chars().take(n - 1).collect();
+            format!("{t}…")
+        }
+    };
+    if p.namespace == "kube-system" && p.name.starts_with("coredns") {
+        let suffix = p.name.rsplit('-').next().unwrap_or("");
+        return ("CoreDNS".into(), short(suffix, 11));
+    }
+    if p.is_client {
+        let n = p.name.strip_prefix("client-").unwrap_or(&p.name);
+        return ("client".into(), short(n, 11));
+    }
+    match &p.owner {
+        Some(o) => {
+            let suffix = p.name.rsplit('-').next().unwrap_or("");
+            (short(o, 11), short(&format!("{suffix} {}", p.version), 11))
+        }
+        None => (short(&p.name, 11), short(&p.version, 11)),
+    }
+}
+
+impl PartialEq for Props {
+    fn eq(&self, o: &Self) -> bool {
+        self.rev == o.rev
+            && self.rect == o.rect
+            && self.selected == o.selected
+            && self.dark == o.dark
+            && self.act == o.act
+    }
+}
+
+#[function_component(PodGlyph)]
+pub fn pod_glyph(props: &Props) -> Html {
+    let p = &props.pod;
+    let r = props.rect;
+    let key = format!("{}/{}", p.namespace, p.name);
+    let select = {
+        let key = key.clone();
+        props
+            .act
+            .reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(key.clone()))))
+    };
+    let on_key = {
+        let key = key.clone();
+        let act = props.act.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                act.emit(Action::Select(Some(Selection::Pod(key.clone()))));
+            }
+        })
+    };
+    let fill = if p.is_client {
+        if props.dark {
+            "#4a5868".to_string()
+        } else {
+            "#c9d3de".to_string()
+        }
+    } else if p.namespace == "kube-system" {
+        if props.dark {
+            "#5b4a78".to_string()
+        } else {
+            "#d8cdee".to_string()
+        }
+    } else {
+        palette::pod_fill(
+            p.owner.as_deref().unwrap_or(&p.name),
+            &p.version,
+            props.dark,
+        )
+    };
+    let state_class = format!("st-{}", p.status.to_ascii_lowercase());
+    let (l1, l2) = labels(p);
+    let title = format!(
+        "pod {key}\n{}  {}  restarts {}\nIP {}  node {}\nversion {}",
+        p.status,
+        p.ready,
+        p.restarts,
+        p.ip.as_deref().unwrap_or("<none>"),
+        p.node_name,
+        p.version
+    );
+    html! {
+        <g class={classes!("pod", state_class, props.selected.then_some("selected"),
+                p.is_client.then_some("client"), (p.namespace == "kube-system").then_some("system"))}
+            data-pod={key.clone()} data-status={p.status.clone()}
+            tabindex="0" role="button" aria-label={format!("pod {key}, {}", p.status)}
+            onclick={select} onkeydown={on_key}>
+            <title>{ title }</title>
+            <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()}
+                rx="6" style={format!("fill:{fill}")} />
+            <text x={(r.x + r.w / 2.0).to_string()} y={(r.y + 14.0).to_string()} class="pod-l1">{ l1 }</text>
+            <text x={(r.x + r.w / 2.0).to_string()} y={(r.y + 27.0).to_string()} class="pod-l2">{ l2 }</text>
+            if let Some((letter, meaning)) = badge(&p.status) {
+                <g class="badge">
+                    <title>{ meaning }</title>
+                    <circle cx={(r.x + r.w - 3.0).to_string()} cy={(r.y + 3.0).to_string()} r="7" />
+                    <text x={(r.x + r.w - 3.0).to_string()} y={(r.y + 6.5).to_string()}>{ letter }</text>
+                </g>
+            }
+        </g>
+    }
+}

@@ -1,0 +1,535 @@
+//! The driver around the core's [`Sim`]: displayed time, checkpoints,
+//! scrubbing, recorded commands, and the buffers the widgets read.
+//!
+//! DESIGN.md "Time" and "Scrubbing":
+//! - The sim is always run exactly to the displayed time. Hops are recorded
+//!   when they *leave*, with their arrival time, so everything a frame needs
+//!   is already in the trace; no look-ahead is required.
+//! - Every [`CHECKPOINT_EVERY`] of simulated time the sim is cloned. At most
+//!   [`MAX_CHECKPOINTS`] are kept: when there would be more, every other one
+//!   is dropped and the interval doubles, so memory stays bounded however
+//!   long the run.
+//! - User commands are recorded with the simulated time they were applied
+//!   at. Going back restores the last checkpoint at or before the target and
+//!   replays forward silently, re-applying recorded commands at their times;
+//!   the core is deterministic, so the replay reproduces the run exactly,
+//!   including the trace count and the metrics. A new command applied after
+//!   going back starts a new branch: recorded commands and checkpoints later
+//!   than it are dropped.
+
+use super::clock::Clock;
+use super::layout::Layout;
+use super::log::{Events, Log};
+use super::packets::{compose, FrameShapes, Labels, Packets};
+use svcsim_core::model::Object;
+use svcsim_core::scenario::ScenarioSpec;
+use svcsim_core::sim::trace::{Outcome, RequestEnd, TraceEvent, TraceKind};
+use svcsim_core::sim::{ClusterView, Command, Metrics, Sim};
+use svcsim_core::time::{SimDuration, SimTime};
+
+/// Simulated time between checkpoints (before any thinning).
+pub const CHECKPOINT_EVERY: SimDuration = SimDuration(5_000_000_000);
+/// Most checkpoints kept at once.
+pub const MAX_CHECKPOINTS: usize = 60;
+
+#[derive(Clone)]
+struct Checkpoint {
+    at: SimTime,
+    sim: Sim,
+    trace_count: u64,
+}
+
+/// The running simulation and everything derived from its trace.
+pub struct Engine {
+    pub scenario: String,
+    pub caption: String,
+    pub seed: u64,
+    objects: Vec<Object>,
+    spec: ScenarioSpec,
+    sim: Sim,
+    pub clock: Clock,
+    /// The simulated-time window the last frame showed.
+    pub window: (SimTime, SimTime),
+    checkpoints: Vec<Checkpoint>,
+    every: SimDuration,
+    max_checkpoints: usize,
+    next_checkpoint: SimTime,
+    commands: Vec<(SimTime, Command)>,
+    next_cmd: usize,
+    /// The furthest simulated time reached in this run.
+    pub horizon: SimTime,
+    /// Trace events consumed up to the displayed time.
+    pub trace_count: u64,
+    pub packets: Packets,
+    pub labels: Labels,
+    pub log: Log,
+    pub events: Events,
+    pub layout: Layout,
+    /// What the last frame drew (for hover hit-testing).
+    pub shapes: FrameShapes,
+    pub reduced_motion: bool,
+    pub dark: bool,
+    /// The packet under the pointer (trace sequence number), highlighted.
+    pub hover_seq: Option<u64>,
+    /// Wall time of the last frame, for labels raised outside a frame.
+    last_wall_ms: f64,
+    /// Loader warnings, for the banner.
+    pub warnings: Vec<String>,
+}
+
+/// The few words drawn where a request failed.
+pub fn failure_label(e: &RequestEnd) -> String {
+    let r = e.reason.trim();
+    if r.contains(':') || r.chars().all(|c| !c.is_lowercase()) {
+        r.to_string()
+    } else {
+        format!("{}: {r}", e.outcome.as_str().to_uppercase())
+    }
+}
+
+impl Engine {
+    /// Load a built-in scenario; `seed` overrides the scenario's own.
+    pub fn builtin(name: &str, seed: Option<u64>) -> Result<Engine, String> {
+        let loaded = match svcsim_manifests::builtin::load(name) {
+            Some(Ok(l)) => l,
+            Some(Err(d)) => return Err(svcsim_manifests::render(&d)),
+            None => return Err(format!("no built-in scenario named {name:?}")),
+        };
+        let warnings = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+        let mut e = Engine::new(name, loaded.objects, loaded.scenario, seed)?;
+        e.warnings = warnings;
+        Ok(e)
+    }
+
+    pub fn new(
+        name: &str,
+        objects: Vec<Object>,
+        mut spec: ScenarioSpec,
+        seed: Option<u64>,
+    ) -> Result<Engine, String> {
+        if let Some(s) = seed {
+            spec.seed = s;
+        }
+        let sim = Sim::new(objects.clone(), spec.clone()).map_err(|e| e.to_string())?;
+        let mut layout = Layout::default();
+        layout.update(&sim.view());
+        let first = Checkpoint {
+            at: SimTime::ZERO,
+            sim: sim.clone(),
+            trace_count: 0,
+        };
+        Ok(Engine {
+            scenario: name.to_string(),
+            caption: spec.caption.clone(),
+            seed: spec.seed,
+            objects,
+            spec,
+            sim,
+            clock: Clock::default(),
+            window: (SimTime::ZERO, SimTime::ZERO),
+            checkpoints: vec![first],
+            every: CHECKPOINT_EVERY,
+            max_checkpoints: MAX_CHECKPOINTS,
+            next_checkpoint: SimTime::ZERO + CHECKPOINT_EVERY,
+            commands: Vec::new(),
+            next_cmd: 0,
+            horizon: SimTime::ZERO,
+            trace_count: 0,
+            packets: Packets::default(),
+            labels: Labels::default(),
+            log: Log::default(),
+            events: Events::default(),
+            layout,
+            shapes: FrameShapes::default(),
+            reduced_motion: false,
+            dark: false,
+            hover_seq: None,
+            last_wall_ms: 0.0,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Start the same scenario again, with `seed`. Speed, theme and motion
+    /// settings carry over; commands and checkpoints do not.
+    pub fn restart(&mut self, seed: u64) -> Result<(), String> {
+        let mut fresh = Engine::new(
+            &self.scenario,
+            self.objects.clone(),
+            self.spec.clone(),
+            Some(seed),
+        )?;
+        fresh.clock.speed = self.clock.speed;
+        fresh.clock.playing = self.clock.playing;
+        fresh.reduced_motion = self.reduced_motion;
+        fresh.dark = self.dark;
+        fresh.warnings = std::mem::take(&mut self.warnings);
+        *self = fresh;
+        Ok(())
+    }
+
+    /// The displayed simulated time (the sim is always exactly there).
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+    pub fn view(&self) -> ClusterView {
+        self.sim.view()
+    }
+    pub fn metrics(&self) -> &Metrics {
+        self.sim.metrics()
+    }
+    pub fn duration(&self) -> SimTime {
+        SimTime::ZERO + self.spec.duration
+    }
+    pub fn recorded_commands(&self) -> &[(SimTime, Command)] {
+        &self.commands
+    }
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// One animation frame at wall time `wall_ms`: advance the displayed
+    /// time, run the sim there, and compose what to draw.
+    pub fn frame(&mut self, wall_ms: f64) {
+        self.last_wall_ms = wall_ms;
+        let before = self.now();
+        let target = self.clock.advance(wall_ms, before);
+        if target > before {
+            self.advance_to(target, Some(wall_ms));
+            self.window = (before, self.now());
+        }
+        self.packets.prune(self.window.0);
+        self.labels.expire(wall_ms);
+        self.shapes = compose(
+            &self.packets,
+            &self.layout,
+            self.window.0,
+            self.window.1,
+            self.reduced_motion,
+        );
+    }
+
+    /// Run to `target`. `wall_ms` is the frame's wall time when the events
+    /// are to be shown (labels, log), `None` for a silent replay.
+    fn advance_to(&mut self, target: SimTime, wall_ms: Option<f64>) {
+        loop {
+            self.apply_due(wall_ms);
+            let mut stop = target.min(self.next_checkpoint);
+            if let Some((t, _)) = self.commands.get(self.next_cmd) {
+                stop = stop.min(*t);
+            }
+            let stop = stop.max(self.now());
+            self.sim.run_until(stop);
+            self.consume(wall_ms);
+            if self.now() >= self.next_checkpoint {
+                self.take_checkpoint();
+            }
+            self.apply_due(wall_ms);
+            if wall_ms.is_none() {
+                // Only hops still in flight at the end matter.
+                self.packets.prune(self.now());
+            }
+            if self.now() >= target {
+                break;
+            }
+        }
+        self.horizon = self.horizon.max(self.now());
+    }
+
+    /// Re-apply recorded commands whose time has come.
+    fn apply_due(&mut self, wall_ms: Option<f64>) {
+        while let Some((t, c)) = self.commands.get(self.next_cmd) {
+            if *t > self.now() {
+                break;
+            }
+            let c = c.clone();
+            self.next_cmd += 1;
+            self.sim.apply(c);
+            self.consume(wall_ms);
+        }
+    }
+
+    fn take_checkpoint(&mut self) {
+        let at = self.next_checkpoint;
+        self.next_checkpoint = at + self.every;
+        let i = self.checkpoints.partition_point(|c| c.at < at);
+        if self.checkpoints.get(i).is_some_and(|c| c.at == at) {
+            return; // replaying over a stretch already checkpointed
+        }
+        self.checkpoints.insert(
+            i,
+            Checkpoint {
+                at,
+                sim: self.sim.clone(),
+                trace_count: self.trace_count,
+            },
+        );
+        if self.checkpoints.len() > self.max_checkpoints {
+            // Keep 0, 2e, 4e, ...: still evenly spaced, at twice the interval.
+            let mut k = 0;
+            self.checkpoints.retain(|_| {
+                k += 1;
+                k % 2 == 1
+            });
+            self.every = SimDuration(self.every.0 * 2);
+            let last = self.checkpoints.last().map_or(SimTime::ZERO, |c| c.at);
+            self.next_checkpoint = last + self.every;
+            while self.next_checkpoint <= self.now() {
+                self.next_checkpoint += self.every;
+            }
+        }
+    }
+
+    /// Take the trace the sim produced and feed it to the buffers.
+    fn consume(&mut self, wall_ms: Option<f64>) {
+        for ev in self.sim.drain_trace() {
+            let seq = self.trace_count;
+            self.trace_count += 1;
+            self.feed(seq, ev, wall_ms);
+        }
+    }
+
+    fn feed(&mut self, seq: u64, ev: TraceEvent, wall_ms: Option<f64>) {
+        if let Some(wall) = wall_ms {
+            self.log.add(seq, &ev);
+            if let TraceKind::End(e) = &ev.kind {
+                if e.outcome != Outcome::Ok {
+                    self.labels.add(e.at.clone(), failure_label(e), wall);
+                }
+            }
+        }
+        match ev.kind {
+            TraceKind::Hop(h) => self.packets.push(seq, ev.t, h),
+            TraceKind::Event(k) => self.events.add(seq, ev.t, &k),
+            _ => {}
+        }
+    }
+
+    /// Apply a user command at the displayed time and record it.
+    pub fn apply(&mut self, cmd: Command) {
+        let now = self.now();
+        let dropped = self.commands.len() - self.next_cmd;
+        self.commands.truncate(self.next_cmd);
+        self.checkpoints.retain(|c| c.at <= now);
+        if let Some(last) = self.checkpoints.last() {
+            let mut next = last.at + self.every;
+            while next <= now {
+                next += self.every;
+            }
+            self.next_checkpoint = next;
+        }
+        if dropped > 0 {
+            self.log.note(
+                self.trace_count,
+                now,
+                format!(
+                    "a new command after going back: {dropped} later recorded command(s) dropped"
+                ),
+            );
+        }
+        self.commands.push((now, cmd.clone()));
+        self.next_cmd = self.commands.len();
+        self.horizon = now;
+        self.sim.apply(cmd);
+        self.consume(Some(self.last_wall_ms));
+    }
+
+    /// Jump to `target` (scrubbing). Forward runs on silently; backward
+    /// restores the nearest earlier checkpoint and replays.
+    pub fn seek(&mut self, target: SimTime) {
+        let now = self.now();
+        if target == now {
+            return;
+        }
+        self.packets.clear();
+        self.labels.clear();
+        if target < now {
+            let i = self
+                .checkpoints
+                .partition_point(|c| c.at <= target)
+                .saturating_sub(1);
+            let Some(ck) = self.checkpoints.get(i).cloned() else {
+                return;
+            };
+            self.sim = ck.sim;
+            self.trace_count = ck.trace_count;
+            self.next_cmd = self.commands.partition_point(|(t, _)| *t < ck.at);
+            self.next_checkpoint = ck.at + self.every;
+            self.log.truncate_after(target);
+            self.events.truncate_after(target);
+        }
+        self.advance_to(target, None);
+        self.window = (target, target);
+        self.shapes = compose(
+            &self.packets,
+            &self.layout,
+            target,
+            target,
+            self.reduced_motion,
+        );
+    }
+
+    /// Go to the next event the sim (or the command record) has pending.
+    pub fn step(&mut self) {
+        self.clock.playing = false;
+        let mut next = self.sim.next_event_time();
+        if let Some((t, _)) = self.commands.get(self.next_cmd) {
+            next = Some(next.map_or(*t, |n| n.min(*t)));
+        }
+        if let Some(t) = next {
+            let before = self.now();
+            self.advance_to(t.max(before), Some(self.last_wall_ms));
+            self.window = (before, self.now());
+            self.packets.prune(self.window.0);
+            self.shapes = compose(
+                &self.packets,
+                &self.layout,
+                self.window.0,
+                self.window.1,
+                self.reduced_motion,
+            );
+        }
+    }
+
+    /// Refresh the layout from a fresh view (a few times a second).
+    pub fn relayout(&mut self, view: &ClusterView) {
+        self.layout.update(view);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(e: &Engine) -> (u64, String) {
+        let m = e.metrics();
+        (
+            e.trace_count,
+            format!(
+                "{} {:?} {:?} {:?} {}",
+                m.requests,
+                m.outcomes,
+                m.reasons,
+                m.per_pod,
+                m.latency_us.quantile_permille(990)
+            ),
+        )
+    }
+
+    fn play(e: &mut Engine, to_ms: u64, frame_ms: u64) {
+        while e.now() < SimTime::from_millis(to_ms) {
+            let t = (e.now() + SimDuration::from_millis(frame_ms)).min(SimTime::from_millis(to_ms));
+            e.advance_to(t, Some(0.0));
+        }
+    }
+
+    fn first_server_pod(e: &Engine) -> String {
+        e.view()
+            .pods
+            .iter()
+            .find(|p| p.owner.is_some() && !p.is_client && p.namespace == "default")
+            .map(|p| format!("{}/{}", p.namespace, p.name))
+            .expect("a Deployment pod")
+    }
+
+    #[test]
+    fn scrub_back_and_forward_reproduces_the_run() {
+        let mut e = Engine::builtin("clusterip", None).expect("loads");
+        play(&mut e, 6_000, 250);
+        let victim = first_server_pod(&e);
+        e.apply(Command::KillPod { pod: victim });
+        play(&mut e, 12_000, 250);
+        let original = summary(&e);
+
+        // Back before the command, then forward again: the recorded command
+        // is re-applied at its time and the run is the same.
+        e.seek(SimTime::from_millis(3_000));
+        assert!(summary(&e).0 < original.0);
+        play(&mut e, 12_000, 100);
+        assert_eq!(summary(&e), original);
+
+        // A silent jump gives the same numbers as playing.
+        e.seek(SimTime::from_millis(1_000));
+        e.seek(SimTime::from_millis(12_000));
+        assert_eq!(summary(&e), original);
+
+        // And the same as a fresh run that applies the command at 6s.
+        let mut f = Engine::builtin("clusterip", None).expect("loads");
+        play(&mut f, 6_000, 1000);
+        f.apply(Command::KillPod {
+            pod: first_server_pod(&f),
+        });
+        play(&mut f, 12_000, 3000);
+        assert_eq!(summary(&f), original);
+    }
+
+    #[test]
+    fn a_command_after_going_back_drops_the_later_branch() {
+        let mut e = Engine::builtin("clusterip", None).expect("loads");
+        play(&mut e, 8_000, 500);
+        e.apply(Command::CordonNode {
+            node: "node-1".into(),
+        });
+        e.seek(SimTime::from_millis(4_000));
+        e.apply(Command::CordonNode {
+            node: "node-2".into(),
+        });
+        assert_eq!(e.recorded_commands().len(), 1);
+        assert_eq!(e.recorded_commands()[0].0, SimTime::from_millis(4_000));
+    }
+
+    #[test]
+    fn checkpoints_stay_bounded() {
+        let mut e = Engine::builtin("clusterip", None).expect("loads");
+        e.every = SimDuration::from_millis(200);
+        e.next_checkpoint = SimTime::ZERO + e.every;
+        e.max_checkpoints = 8;
+        play(&mut e, 10_000, 100);
+        assert!(e.checkpoint_count() <= 8, "{}", e.checkpoint_count());
+        // Still evenly spaced from zero.
+        let times: Vec<u64> = e.checkpoints.iter().map(|c| c.at.0).collect();
+        for (i, t) in times.iter().enumerate() {
+            assert_eq!(*t, i as u64 * e.every.0, "{times:?}");
+        }
+        // And scrubbing still reproduces.
+        let original = summary(&e);
+        e.seek(SimTime::from_millis(2_345));
+        e.seek(SimTime::from_millis(10_000));
+        assert_eq!(summary(&e), original);
+    }
+
+    #[test]
+    fn step_goes_to_the_next_event() {
+        let mut e = Engine::builtin("nodeport", None).expect("loads");
+        let next = e.sim.next_event_time().expect("something is scheduled");
+        e.step();
+        assert!(!e.clock.playing);
+        assert_eq!(e.now(), next);
+    }
+
+    #[test]
+    fn failure_labels_read_well() {
+        let end = |reason: &str, outcome| RequestEnd {
+            request: 1,
+            client: 0,
+            outcome,
+            reason: reason.into(),
+            at: svcsim_core::sim::trace::Place::Nowhere { ip: "x".into() },
+            service: None,
+            pod: None,
+            latency_us: 0,
+            seen_src: None,
+        };
+        assert_eq!(
+            failure_label(&end("REJECT: no endpoints", Outcome::Refused)),
+            "REJECT: no endpoints"
+        );
+        assert_eq!(
+            failure_label(&end("NXDOMAIN", Outcome::Nxdomain)),
+            "NXDOMAIN"
+        );
+        assert_eq!(
+            failure_label(&end("connect timeout", Outcome::Timeout)),
+            "TIMEOUT: connect timeout"
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! The text event log (what the animation shows, in words) and the
+//! `kubectl get events` table, both built from trace events.
+//!
+//! Entries carry the trace sequence number they came from. After a scrub
+//! backwards the log is cut back to the target time and replay then skips
+//! anything at or below the last sequence number already logged, so no line
+//! is ever shown twice.
+
+use super::format;
+use std::collections::VecDeque;
+use svcsim_core::sim::trace::{K8sEvent, Outcome, TraceEvent, TraceKind};
+use svcsim_core::time::SimTime;
+
+/// Lines kept in the log; older ones fall off.
+pub const LOG_CAP: usize = 400;
+/// Rows kept in the Events table.
+pub const EVENTS_CAP: usize = 200;
+
+/// What a log line is about, for filtering and colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogKind {
+    Ok,
+    Failed(Outcome),
+    Pod,
+    Event { warning: bool },
+    Command,
+    Endpoints,
+}
+
+impl LogKind {
+    /// CSS class suffix.
+    pub fn class(self) -> &'static str {
+        match self {
+            LogKind::Ok => "ok",
+            LogKind::Failed(_) => "fail",
+            LogKind::Pod => "pod",
+            LogKind::Event { warning: true } => "warn",
+            LogKind::Event { warning: false } => "event",
+            LogKind::Command => "cmd",
+            LogKind::Endpoints => "eps",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub t: SimTime,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+/// The line a trace event becomes, if any (hops are animated, not logged;
+/// kube-proxy syncs are too frequent to be worth a line each).
+pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
+    match &ev.kind {
+        TraceKind::Hop(_) | TraceKind::ProxySync { .. } => None,
+        TraceKind::End(e) => {
+            let via = e
+                .service
+                .as_deref()
+                .map(|s| format!(" via {s}"))
+                .unwrap_or_default();
+            let pod = e
+                .pod
+                .as_deref()
+                .map(|p| format!(" → {p}"))
+                .unwrap_or_default();
+            let kind = if e.outcome == Outcome::Ok {
+                LogKind::Ok
+            } else {
+                LogKind::Failed(e.outcome)
+            };
+            Some((
+                kind,
+                format!(
+                    "request #{} {}{via}{pod}: {} at {} ({})",
+                    e.request,
+                    e.outcome.as_str(),
+                    e.reason,
+                    format::place(&e.at),
+                    format::latency_us(e.latency_us)
+                ),
+            ))
+        }
+        TraceKind::PodState { name, state, .. } => {
+            Some((LogKind::Pod, format!("pod {name} is {state}")))
+        }
+        TraceKind::Event(k) => Some((
+            LogKind::Event {
+                warning: k.type_ == "Warning",
+            },
+            format!("{} {} {}: {}", k.type_, k.reason, k.object, k.message),
+        )),
+        TraceKind::Command { command } => Some((LogKind::Command, format!("command {command:?}"))),
+        TraceKind::Endpoints {
+            service,
+            ready,
+            serving,
+            terminating,
+        } => Some((
+            LogKind::Endpoints,
+            format!(
+                "EndpointSlice of {service}: {ready} ready, {serving} serving, {terminating} terminating"
+            ),
+        )),
+    }
+}
+
+/// The log lines, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    pub entries: VecDeque<LogEntry>,
+}
+
+impl Log {
+    /// Add the line for trace event number `seq`, unless it was logged
+    /// already (replay after a scrub).
+    pub fn add(&mut self, seq: u64, ev: &TraceEvent) {
+        if self.entries.back().is_some_and(|e| e.seq >= seq) {
+            return;
+        }
+        if let Some((kind, text)) = describe(ev) {
+            self.push(LogEntry {
+                seq,
+                t: ev.t,
+                kind,
+                text,
+            });
+        }
+    }
+    /// A line that is not a trace event (scrubs, restarts). It shares the
+    /// sequence number of the last trace event seen.
+    pub fn note(&mut self, seq: u64, t: SimTime, text: String) {
+        self.push(LogEntry {
+            seq,
+            t,
+            kind: LogKind::Command,
+            text,
+        });
+    }
+    fn push(&mut self, e: LogEntry) {
+        if self.entries.len() >= LOG_CAP {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(e);
+    }
+    /// Drop lines after `t` (scrub backwards).
+    pub fn truncate_after(&mut self, t: SimTime) {
+        while self.entries.back().is_some_and(|e| e.t > t) {
+            self.entries.pop_back();
+        }
+    }
+}
+
+/// One row of `kubectl get events`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    pub seq: u64,
+    pub t: SimTime,
+    pub event: K8sEvent,
+}
+
+/// The Events table, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct Events {
+    pub rows: VecDeque<EventRow>,
+}
+
+impl Events {
+    pub fn add(&mut self, seq: u64, t: SimTime, event: &K8sEvent) {
+        if self.rows.back().is_some_and(|e| e.seq >= seq) {
+            return;
+        }
+        if self.rows.len() >= EVENTS_CAP {
+            self.rows.pop_front();
+        }
+        self.rows.push_back(EventRow {
+            seq,
+            t,
+            event: event.clone(),
+        });
+    }
+    pub fn truncate_after(&mut self, t: SimTime) {
+        while self.rows.back().is_some_and(|e| e.t > t) {
+            self.rows.pop_back();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod_ev(t: u64, state: &str) -> TraceEvent {
+        TraceEvent {
+            t: SimTime(t),
+            kind: TraceKind::PodState {
+                pod: 1,
+                name: "web-1".into(),
+                state: state.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn replayed_lines_are_not_repeated_and_truncation_cuts_by_time() {
+        let mut l = Log::default();
+        l.add(0, &pod_ev(10, "Pending"));
+        l.add(1, &pod_ev(20, "Ready"));
+        l.add(1, &pod_ev(20, "Ready"));
+        assert_eq!(l.entries.len(), 2);
+        l.truncate_after(SimTime(15));
+        assert_eq!(l.entries.len(), 1);
+        l.add(1, &pod_ev(20, "Ready"));
+        assert_eq!(l.entries.len(), 2);
+        assert_eq!(l.entries[1].text, "pod web-1 is Ready");
+    }
+}

@@ -1,0 +1,15 @@
+//! The UI's model: everything the page knows that is not a widget.
+//!
+//! Nothing under `model/` imports yew or web-sys. That keeps the parts with
+//! real logic in them (the time mapping, checkpoints and replay, the layout,
+//! packet interpolation, the event log) testable with a plain native
+//! `cargo test -p svcsim-web`, against the real core, without a browser.
+
+pub mod clock;
+pub mod engine;
+pub mod format;
+pub mod layout;
+pub mod log;
+pub mod packets;
+pub mod palette;
+pub mod snapshot;

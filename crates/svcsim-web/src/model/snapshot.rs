@@ -1,0 +1,69 @@
+//! What the widgets render: a copy of the engine's state taken a few times a
+//! second (and after every user action), never every frame.
+//!
+//! Widgets compare snapshots by revision number only, so a snapshot is
+//! cheap to pass around behind an `Rc` and a re-render happens exactly when
+//! a new one is taken.
+
+use super::engine::Engine;
+use super::layout::Layout;
+use super::log::{EventRow, LogEntry};
+use svcsim_core::sim::{ClusterView, Metrics};
+use svcsim_core::time::SimTime;
+
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub rev: u64,
+    pub view: ClusterView,
+    pub metrics: Metrics,
+    pub layout: Layout,
+    pub trace_count: u64,
+    pub now: SimTime,
+    pub horizon: SimTime,
+    pub duration: SimTime,
+    pub playing: bool,
+    pub speed: f64,
+    pub scenario: String,
+    pub caption: String,
+    pub seed: u64,
+    pub log: Vec<LogEntry>,
+    pub events: Vec<EventRow>,
+    pub in_flight: usize,
+    pub commands: usize,
+    pub checkpoints: usize,
+}
+
+impl PartialEq for Snapshot {
+    fn eq(&self, o: &Self) -> bool {
+        self.rev == o.rev
+    }
+}
+
+impl Snapshot {
+    /// Take a snapshot (refreshing the engine's layout from the same view,
+    /// so the SVG and the canvas agree on where things are).
+    pub fn take(e: &mut Engine, rev: u64) -> Snapshot {
+        let view = e.view();
+        e.relayout(&view);
+        Snapshot {
+            rev,
+            metrics: e.metrics().clone(),
+            layout: e.layout.clone(),
+            trace_count: e.trace_count,
+            now: e.now(),
+            horizon: e.horizon.max(e.now()),
+            duration: e.duration(),
+            playing: e.clock.playing,
+            speed: e.clock.speed,
+            scenario: e.scenario.clone(),
+            caption: e.caption.clone(),
+            seed: e.seed,
+            log: e.log.entries.iter().cloned().collect(),
+            events: e.events.rows.iter().cloned().collect(),
+            in_flight: e.shapes.in_window,
+            commands: e.recorded_commands().len(),
+            checkpoints: e.checkpoint_count(),
+            view,
+        }
+    }
+}
