@@ -157,6 +157,22 @@ impl TableBuf {
     /// `sort_entry_rules` false keeps every chain's rules as written (IPVS
     /// mode, whose KUBE-SERVICES order matters and has no per-service rules).
     pub(super) fn finish_sorted(self, name: TableName, sort_entry_rules: bool) -> Table {
+        let rank = |n: &str| match n {
+            KUBE_NODEPORTS => 0,
+            KUBE_SERVICES => 1,
+            _ if n.starts_with("KUBE-") => 2,
+            _ => 3,
+        };
+        let order = |a: &Chain, b: &Chain| {
+            rank(&a.name)
+                .cmp(&rank(&b.name))
+                .then_with(|| a.name.cmp(&b.name))
+        };
+        // The many per-service chains all rank as KUBE-*, so a plain name
+        // sort orders them; the few fixed chains are sorted on their own, and
+        // a stable sort of the two sorted runs is then a linear merge.
+        let mut service = self.service;
+        service.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         let mut chains: Vec<Chain> = self
             .fixed
             .into_iter()
@@ -165,20 +181,10 @@ impl TableBuf {
                 builtin,
                 rules,
             })
-            .chain(self.service)
             .collect();
-        let rank = |n: &str| match n {
-            KUBE_NODEPORTS => 0,
-            KUBE_SERVICES => 1,
-            _ if n.starts_with("KUBE-") => 2,
-            _ => 3,
-        };
-        // Chain names are unique, so an unstable sort is deterministic.
-        chains.sort_unstable_by(|a, b| {
-            rank(&a.name)
-                .cmp(&rank(&b.name))
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        chains.sort_by(order);
+        chains.extend(service);
+        chains.sort_by(order);
         for c in &mut chains {
             if sort_entry_rules && (c.name == KUBE_NODEPORTS || c.name == KUBE_SERVICES) {
                 let key = |r: &Rule| {
