@@ -358,3 +358,47 @@ fn rolling_update_without_drain_fails_only_for_stale_rules() {
         }
     }
 }
+
+#[test]
+fn ipvs_round_robin_cycles_through_the_endpoints_in_order() {
+    // IPVS mode: one virtual server per ClusterIP:port, real servers in
+    // order, and the rr scheduler hands out new connections in turn, unlike
+    // iptables' random pick.
+    let (_, trace) = check(&scenario(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 5s
+  kubeProxy: {mode: ipvs, ipvsScheduler: rr}
+  clients:
+  - {name: load, target: 'ms-service:3200', rate: 50}
+",
+    ));
+    // The order in which the scheduler saw new connections to the VIP is
+    // the trace order of the hops it decided.
+    let picks: Vec<String> = trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Hop(h) if h.decision.ipvs.is_some() && h.dst.port == 3200 => {
+                Some(h.dst_after.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(picks.len() > 100, "{}", picks.len());
+    let cycle: Vec<&String> = picks.iter().take(3).collect();
+    let distinct: std::collections::BTreeSet<_> = cycle.iter().collect();
+    assert_eq!(distinct.len(), 3, "{cycle:?}");
+    for (i, p) in picks.iter().enumerate() {
+        assert_eq!(
+            p,
+            cycle[i % 3],
+            "connection {i} broke the rr cycle: {picks:?}"
+        );
+    }
+    assert!(ends(&trace).iter().all(|(_, e)| e.outcome == Outcome::Ok));
+    // The hops name the IPVS decision.
+    assert!(trace
+        .iter()
+        .any(|e| matches!(&e.kind, TraceKind::Hop(h) if h.decision.ipvs.as_deref().is_some_and(|d| d.contains(" rr ")))));
+}

@@ -1058,6 +1058,8 @@ impl Sim {
                 last_sync: None,
                 sync_scheduled: false,
                 rules: None,
+                ipvs: None,
+                conntrack: proxy::conntrack::Table::default(),
                 recent: proxy::netfilter::RecentTable::default(),
                 rng,
             });
@@ -1065,6 +1067,9 @@ impl Sim {
         let kp = &mut self.proxies[n.idx()];
         kp.synced = kp.view.clone();
         kp.rules = None;
+        kp.ipvs = None;
+        // Entries whose timeout passed are gone by now.
+        kp.conntrack.expire(self.now);
         kp.last_sync = Some(self.now);
         let version = kp.synced.version;
         if self.tracing {
@@ -1076,8 +1081,13 @@ impl Sim {
         }
     }
 
-    /// The node's rule program as of its last sync, generated on first use.
+    /// The node's rule program as of its last sync, generated on first use:
+    /// kube-proxy's iptables rules, or in IPVS mode the constant iptables
+    /// rules that mode writes.
     pub(crate) fn node_program(&mut self, n: NodeId) -> Arc<proxy::rules::Ruleset> {
+        if self.proxy_mode == crate::scenario::ProxyMode::Ipvs {
+            return Arc::new(self.node_ipvs(n).rules.clone());
+        }
         if let Some(r) = &self.proxies[n.idx()].rules {
             return r.clone();
         }
@@ -1090,6 +1100,21 @@ impl Sim {
         ));
         self.proxies[n.idx()].rules = Some(rules.clone());
         rules
+    }
+
+    /// The node's IPVS program as of its last sync, generated on first use.
+    pub(crate) fn node_ipvs(&mut self, n: NodeId) -> &mut proxy::ipvs::IpvsState {
+        let facts = self.node_facts(n);
+        let sched = match self.spec.kube_proxy.ipvs_scheduler {
+            crate::scenario::IpvsScheduler::Rr => proxy::ipvs::Scheduler::Rr,
+            crate::scenario::IpvsScheduler::Lc => proxy::ipvs::Scheduler::Lc,
+            crate::scenario::IpvsScheduler::Sh => proxy::ipvs::Scheduler::Sh,
+        };
+        let kp = &mut self.proxies[n.idx()];
+        let view = kp.synced.clone();
+        kp.ipvs.get_or_insert_with(|| {
+            proxy::ipvs::generate(&view.services, &view.slices, &facts, sched)
+        })
     }
 
     // ----- nodes -------------------------------------------------------------

@@ -890,11 +890,7 @@ impl Sim {
         let (src_before, dst_before) = (pkt.src, pkt.dst);
         let mut decision = Decision::default();
         let dns = pkt.kind == PacketKind::DnsReply;
-        let (orig_src, orig_dst) = if dns {
-            (r.dns_src, self.kube_dns_vip())
-        } else {
-            (r.src, r.dst)
-        };
+        let orig_src = if dns { r.dns_src } else { r.src };
         // Which node holds the NAT: for DNS the client's node (pod traffic
         // is NATed where it enters), else the recorded one.
         let nat_node = if dns {
@@ -904,16 +900,18 @@ impl Sim {
         };
         let client = r.client;
         let lb = r.lb;
-        if nat_node == Some(n) && (pkt.src != orig_dst || pkt.dst != orig_src) {
-            decision.conntrack = true;
-            if self.tracing {
-                decision.note = format!(
-                    "conntrack: reply {} -> {} becomes {} -> {}",
-                    pkt.src, pkt.dst, orig_dst, orig_src
-                );
+        if nat_node == Some(n) {
+            if let Some((src, dst)) = self.conntrack_reverse(n, &pkt) {
+                decision.conntrack = true;
+                if self.tracing {
+                    decision.note = format!(
+                        "conntrack: reply {} -> {} becomes {src} -> {dst}",
+                        pkt.src, pkt.dst
+                    );
+                }
+                pkt.src = src;
+                pkt.dst = dst;
             }
-            pkt.src = orig_dst;
-            pkt.dst = orig_src;
         }
         // Next place: toward the NAT node if it is elsewhere and the reply
         // still carries NATed addresses; else toward the client.
@@ -1025,6 +1023,13 @@ impl Sim {
     // ----- DNS -------------------------------------------------------------------
 
     fn on_dns_reply(&mut self, id: u64) {
+        let Some(r) = self.requests.get(&id) else {
+            return;
+        };
+        // The query's UDP conntrack entry is done with (the kernel would
+        // let it time out after 30 s; dropping it keeps tables small).
+        let (node, src, vip) = (self.client_node(r.client), r.dns_src, self.kube_dns_vip());
+        self.conntrack_forget(node, src, vip, Protocol::Udp);
         let Some(r) = self.requests.get(&id) else {
             return;
         };

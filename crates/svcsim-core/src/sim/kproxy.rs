@@ -4,13 +4,14 @@
 //! packet goes is delegated; this file only adapts the sim's state to those
 //! modules' inputs and their answers to trace decisions.
 
-use super::dataplane::{Packet, Phase};
-use super::trace::{Decision, PacketKind, RuleHit};
+use super::dataplane::Packet;
+use super::trace::{Decision, RuleHit};
 use super::*;
 use crate::dns::{QType, RData, Rcode, ResolvConf, Zone, ZoneOptions};
 use crate::model;
 use crate::net::{Endpoint4, Ipv4Addr};
 use crate::netpol::{Peer, PolicyIndex};
+use crate::proxy::conntrack::Tuple;
 use crate::proxy::netfilter::{self, EvalCtx, Hook, Verdict};
 
 /// What kube-proxy's program did to a connection's first packet.
@@ -54,31 +55,86 @@ impl Sim {
     /// Run a connection's first packet through node `n`'s kube-proxy
     /// program, or follow the connection's conntrack entry for later packets.
     pub(crate) fn kube_proxy_nat(&mut self, n: NodeId, pkt: &Packet) -> NatResult {
-        let id = pkt.req;
-        // Packets of an established connection follow conntrack.
-        if let Some(r) = self.requests.get(&id) {
-            if r.phase == Phase::Request
-                && r.nat_node == Some(n)
-                && pkt.kind == PacketKind::Request
-                && r.nat_dst.port != 0
-            {
-                let masquerade = r.nat_src.ip != r.src.ip;
-                let note = if self.tracing {
-                    format!("conntrack: established, DNAT {} -> {}", r.dst, r.nat_dst)
-                } else {
-                    String::new()
-                };
-                return NatResult::Nat {
-                    dst: r.nat_dst,
-                    masquerade,
-                    decision: Decision {
-                        conntrack: true,
-                        note,
-                        ..Default::default()
-                    },
-                };
-            }
+        let tuple = Tuple {
+            proto: pkt.proto,
+            src: pkt.src,
+            dst: pkt.dst,
+        };
+        // Packets of a tracked connection follow conntrack, not the rules:
+        // this is why a kept-alive connection stays on its pod after the
+        // rules change.
+        let now = self.now;
+        let tracked = self.proxies[n.idx()]
+            .conntrack
+            .lookup_original(&tuple, now)
+            .map(|e| (e.id, e.reply));
+        if let Some((cid, reply)) = tracked {
+            self.proxies[n.idx()]
+                .conntrack
+                .touch(cid, false, false, now);
+            let dst = reply.src;
+            let masquerade = reply.dst != pkt.src;
+            let note = if self.tracing {
+                format!("conntrack: established, DNAT {} -> {dst}", pkt.dst)
+            } else {
+                String::new()
+            };
+            return NatResult::Nat {
+                dst,
+                masquerade,
+                decision: Decision {
+                    conntrack: true,
+                    note,
+                    ..Default::default()
+                },
+            };
         }
+        let result = self.first_packet(n, pkt);
+        // A new connection is tracked with the NAT it got.
+        if let NatResult::Nat {
+            dst, masquerade, ..
+        } = &result
+        {
+            let reply_dst = if *masquerade {
+                Endpoint4 {
+                    ip: self.nodes[n.idx()].ip,
+                    port: pkt.src.port,
+                }
+            } else {
+                pkt.src
+            };
+            let reply = Tuple {
+                proto: pkt.proto,
+                src: *dst,
+                dst: reply_dst,
+            };
+            self.proxies[n.idx()].conntrack.insert(tuple, reply, 0, now);
+        }
+        result
+    }
+
+    /// Reverse NAT for a reply at node `n`, from its conntrack table:
+    /// `(new src, new dst)` when the reply belongs to a NATed connection.
+    pub(crate) fn conntrack_reverse(
+        &mut self,
+        n: NodeId,
+        pkt: &Packet,
+    ) -> Option<(Endpoint4, Endpoint4)> {
+        let t = Tuple {
+            proto: pkt.proto,
+            src: pkt.src,
+            dst: pkt.dst,
+        };
+        let now = self.now;
+        let kp = &mut self.proxies[n.idx()];
+        let e = kp.conntrack.lookup_reply(&t, now)?;
+        let (id, orig) = (e.id, e.original);
+        kp.conntrack.touch(id, true, false, now);
+        (orig.dst != pkt.src || orig.src != pkt.dst).then_some((orig.dst, orig.src))
+    }
+
+    /// The first packet of a connection walks the node's program.
+    fn first_packet(&mut self, n: NodeId, pkt: &Packet) -> NatResult {
         let rules = self.node_program(n);
         let kp = &mut self.proxies[n.idx()];
         let p = netfilter::Packet {
@@ -95,6 +151,11 @@ impl Sim {
         };
         let ev = netfilter::evaluate(&rules, &p, Hook::Prerouting, &mut ctx);
         let rule_hits = hits_to_trace(&ev.hits);
+        if self.proxy_mode == crate::scenario::ProxyMode::Ipvs
+            && !matches!(ev.verdict, Verdict::Drop | Verdict::Reject)
+        {
+            return self.ipvs_pick(n, pkt, ev.masquerade, rule_hits);
+        }
         // The comment of the last rule that matched names the reason for a
         // REJECT or DROP ("ns/svc:port has no endpoints").
         let last_comment = ev
@@ -176,14 +237,93 @@ impl Sim {
         }
     }
 
-    /// A connection closed; its conntrack entry on `n` goes.
+    /// A connection closed; its conntrack entry on `n` goes. (The kernel
+    /// keeps it in TIME_WAIT for two minutes; svcsim drops it at once so a
+    /// busy run's tables stay small enough to checkpoint.)
     pub(crate) fn conntrack_forget(
         &mut self,
-        _n: NodeId,
-        _src: Endpoint4,
-        _dst: Endpoint4,
-        _proto: crate::net::Protocol,
+        n: NodeId,
+        src: Endpoint4,
+        dst: Endpoint4,
+        proto: crate::net::Protocol,
     ) {
+        let now = self.now;
+        let kp = &mut self.proxies[n.idx()];
+        if let Some(id) = kp
+            .conntrack
+            .lookup_original(&Tuple { proto, src, dst }, now)
+            .map(|e| e.id)
+        {
+            kp.conntrack.remove(id);
+        }
+    }
+
+    /// IPVS mode: the virtual server for the destination schedules a real
+    /// server (rr, lc or sh); the constant iptables rules of the mode have
+    /// already decided masquerading.
+    fn ipvs_pick(
+        &mut self,
+        n: NodeId,
+        pkt: &Packet,
+        masquerade: bool,
+        rules: Vec<RuleHit>,
+    ) -> NatResult {
+        let now = self.now;
+        let tracing = self.tracing;
+        let ipvs = self.node_ipvs(n);
+        let Some(vs) = ipvs.find(pkt.proto, pkt.dst.ip, pkt.dst.port) else {
+            return if rules.is_empty() {
+                NatResult::NotHandled
+            } else {
+                NatResult::Nat {
+                    dst: pkt.dst,
+                    masquerade,
+                    decision: Decision {
+                        rules,
+                        ..Default::default()
+                    },
+                }
+            };
+        };
+        let sched = ipvs.virtual_servers[vs].scheduler.as_str();
+        match ipvs.schedule(vs, pkt.src.ip, now) {
+            Some(ep) => NatResult::Nat {
+                dst: ep,
+                masquerade,
+                decision: Decision {
+                    rules,
+                    ipvs: tracing.then(|| format!("{} {} {sched} -> {ep}", pkt.proto, pkt.dst)),
+                    note: if tracing {
+                        format!("IPVS DNAT {} -> {ep}", pkt.dst)
+                    } else {
+                        String::new()
+                    },
+                    ..Default::default()
+                },
+            },
+            None => NatResult::Reject {
+                reason: "REJECT: IPVS virtual server has no real servers".into(),
+                decision: Decision {
+                    rules,
+                    ..Default::default()
+                },
+            },
+        }
+    }
+
+    /// `conntrack -L` for a node's Service flows.
+    pub fn conntrack_text(&self, node: &str) -> Option<String> {
+        let n = self.node_by_name(node)?;
+        self.proxies
+            .get(n.idx())
+            .map(|k| k.conntrack.render(self.now))
+    }
+
+    /// `ipvsadm -Ln` for a node (IPVS mode's virtual servers as of its last
+    /// sync, whatever the current mode).
+    pub fn ipvsadm_text(&mut self, node: &str) -> Option<String> {
+        let n = self.node_by_name(node)?;
+        (n.idx() < self.proxies.len()).then(|| self.node_ipvs(n).render_ipvsadm())
     }
 
     /// CoreDNS's answer for a name, from the API server's current state

@@ -110,6 +110,11 @@ pub(crate) struct KubeProxy {
     pub last_sync: Option<SimTime>,
     pub sync_scheduled: bool,
     pub rules: Option<Arc<proxy::rules::Ruleset>>,
+    /// IPVS mode's program (virtual servers plus scheduler state), built
+    /// lazily like `rules`; `None` until needed or after a sync.
+    pub ipvs: Option<proxy::ipvs::IpvsState>,
+    /// The node's connection-tracking table.
+    pub conntrack: proxy::conntrack::Table,
     pub recent: proxy::netfilter::RecentTable,
     pub rng: Stream,
 }
