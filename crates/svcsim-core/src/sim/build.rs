@@ -38,6 +38,9 @@ fn cidr(path: &str, s: &str) -> Result<Cidr, BuildError> {
     Cidr::parse(s).ok_or_else(|| err(path, format!("invalid CIDR {s:?}")))
 }
 
+/// A node as declared: name, IP, pod CIDR, zone.
+type NodeDecl = (String, Option<String>, Option<String>, Option<String>);
+
 /// Hard limits that keep a browser tab responsive.
 pub const MAX_NODES: usize = 2_000;
 pub const MAX_PODS: usize = 50_000;
@@ -100,7 +103,7 @@ impl Sim {
         };
 
         // Nodes: scenario list first, then Node objects not named there.
-        let mut node_specs: Vec<(String, Option<String>, Option<String>, Option<String>)> = sim
+        let mut node_specs: Vec<NodeDecl> = sim
             .spec
             .nodes
             .iter()

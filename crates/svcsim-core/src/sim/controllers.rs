@@ -841,7 +841,7 @@ impl Sim {
         let headless = svc.obj.is_headless();
         let ports = svc.obj.spec.ports.clone();
         // Group endpoints by their resolved port list.
-        let mut groups: BTreeMap<Vec<(Option<String>, i32, String)>, Vec<model::Endpoint>> =
+        let mut groups: BTreeMap<PortList, Vec<model::Endpoint>> =
             BTreeMap::new();
         let (mut n_ready, mut n_serving, mut n_term) = (0u32, 0u32, 0u32);
         // Candidates come from the label index (the selector's first pair),
@@ -918,7 +918,7 @@ impl Sim {
         if headless {
             labels.insert("service.kubernetes.io/headless".into(), String::new());
         }
-        let mut chunks: Vec<(Vec<(Option<String>, i32, String)>, Vec<model::Endpoint>)> =
+        let mut chunks: Vec<(PortList, Vec<model::Endpoint>)> =
             Vec::new();
         for (ports, eps) in groups {
             for chunk in eps.chunks(MAX_ENDPOINTS_PER_SLICE) {
@@ -1705,6 +1705,9 @@ impl Sim {
         }
     }
 }
+
+/// A slice's resolved ports: (name, port, protocol) per Service port.
+type PortList = Vec<(Option<String>, i32, String)>;
 
 /// `--max-endpoints-per-slice` default (allocators.md §3.5).
 pub(crate) const MAX_ENDPOINTS_PER_SLICE: usize = 100;

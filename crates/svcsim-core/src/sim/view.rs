@@ -372,6 +372,49 @@ impl Sim {
         (n.idx() < self.proxies.len()).then(|| self.node_program(n))
     }
 
+    /// The cluster's API objects as the API server holds them now:
+    /// Namespaces, Nodes, Pods (with `status.podIP` and `spec.nodeName`),
+    /// Services, EndpointSlices and NetworkPolicies. Tools that answer
+    /// "what would the cluster say at time T" (dig, reach, rules) read these.
+    pub fn objects(&self) -> Vec<model::Object> {
+        let mut out: Vec<model::Object> = self
+            .namespaces
+            .values()
+            .cloned()
+            .map(model::Object::Namespace)
+            .collect();
+        for n in &self.nodes {
+            out.push(model::Object::Node(model::Node {
+                api_version: "v1".into(),
+                metadata: model::ObjectMeta {
+                    name: n.name.clone(),
+                    ..Default::default()
+                },
+                spec: model::NodeSpec {
+                    pod_cidr: Some(n.pod_cidr.to_string()),
+                    unschedulable: n.unschedulable.then_some(true),
+                },
+                status: model::NodeStatus {
+                    addresses: vec![model::NodeAddress {
+                        type_: "InternalIP".into(),
+                        address: n.ip.to_string(),
+                    }],
+                },
+            }));
+        }
+        for i in 0..self.pods.len() {
+            if self.pods[i].phase != PodPhase::Gone {
+                out.push(model::Object::Pod(self.pod_object(PodId(i as u32))));
+            }
+        }
+        for s in self.services.iter().filter(|s| !s.deleted) {
+            out.push(model::Object::Service(s.obj.clone()));
+            out.extend(s.slices.iter().cloned().map(model::Object::EndpointSlice));
+        }
+        out.extend(self.policies.iter().cloned().map(model::Object::NetworkPolicy));
+        out
+    }
+
     /// Node names, in order.
     pub fn node_names(&self) -> Vec<String> {
         self.nodes.iter().map(|n| n.name.clone()).collect()

@@ -22,7 +22,8 @@ const DEFAULT_NAMESERVER: &str = "10.96.0.10";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// File of Kubernetes objects (YAML or JSON, `-` for stdin).
+    /// A scenario file, or a file of plain Kubernetes objects (YAML or
+    /// JSON, `-` for stdin), or `builtin:NAME`.
     file: String,
     /// The name to resolve. With --type PTR an IP address is turned into its
     /// in-addr.arpa / ip6.arpa name.
@@ -47,6 +48,12 @@ pub struct Args {
     /// Print the queries and answers as JSON instead.
     #[arg(long)]
     json: bool,
+    /// Ask the simulated cluster at this simulated time (e.g. `30s`). The
+    /// file is then run as a scenario; without it, a file with a Scenario
+    /// document (or `builtin:NAME`) is answered at time 0 and a plain
+    /// object file is taken as given.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
 }
 
 fn parse_qtype(s: &str) -> Result<QType, String> {
@@ -98,8 +105,16 @@ fn find_pod<'a>(objects: &'a [Object], key: &str) -> Result<&'a Pod, CliError> {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let text = super::read_input(&args.file)?;
-    let loaded = load(&text).map_err(|e| CliError::usage(format!("{}: {e}", args.file)))?;
+    let loaded = match super::simulated_objects(&args.file, args.at.as_deref())? {
+        Some(objects) => Loaded {
+            objects,
+            ..Default::default()
+        },
+        None => {
+            let text = super::read_input(&args.file)?;
+            load(&text).map_err(|e| CliError::usage(format!("{}: {e}", args.file)))?
+        }
+    };
     let opts = ZoneOptions {
         cluster_domain: args.cluster_domain.clone(),
         ttl: args.ttl,

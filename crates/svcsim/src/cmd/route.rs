@@ -12,11 +12,16 @@ use svcsim_core::proxy::{iptables, netfilter};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Services and EndpointSlices (YAML or JSON stream), or `-` for stdin.
-    #[arg(value_name = "OBJECTS.yaml")]
+    /// A scenario file or `builtin:NAME` (the node's rules at `--at`), or
+    /// Services and EndpointSlices as kube-proxy receives them (YAML or
+    /// JSON stream, `-` for stdin).
+    #[arg(value_name = "SCENARIO|OBJECTS.yaml")]
     pub objects: String,
     #[command(flatten)]
     pub node: NodeArgs,
+    /// Simulated time for a scenario, e.g. `30s` (default 0).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
     /// The packet's source address.
     #[arg(long, value_name = "IP")]
     pub src: String,
@@ -35,7 +40,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let facts = args.node.facts()?;
     let src: Ipv4Addr = args
         .src
         .parse()
@@ -45,8 +49,25 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let proto = Protocol::parse(&args.proto).ok_or_else(|| {
         CliError::usage(format!("--proto: {:?} is not tcp, udp or sctp", args.proto))
     })?;
-    let (services, slices) = load(&args.objects)?;
-    let rules = iptables::generate(&services, &slices, &facts);
+    let rules = match super::simulated(&args.objects, args.at.as_deref())? {
+        Some(mut sim) => {
+            super::sim_node(&sim, &args.node.node)?;
+            match sim.node_rules(&args.node.node) {
+                Some(r) => (*r).clone(),
+                None => {
+                    return Err(CliError::usage(format!(
+                        "--node {}: no rules",
+                        args.node.node
+                    )))
+                }
+            }
+        }
+        None => {
+            let facts = args.node.facts()?;
+            let (services, slices) = load(&args.objects)?;
+            iptables::generate(&services, &slices, &facts)
+        }
+    };
     let t = netfilter::trace_route(&rules, src, proto, dst.ip, dst.port);
     if args.json {
         // A JSON string literal cannot fail to serialise.

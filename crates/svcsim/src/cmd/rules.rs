@@ -17,12 +17,8 @@ pub struct NodeArgs {
     #[arg(long = "node", value_name = "NAME")]
     pub node: String,
     /// The node's own addresses, comma-separated; the first is the primary.
-    #[arg(
-        long = "node-ip",
-        value_name = "IP[,IP...]",
-        value_delimiter = ',',
-        required = true
-    )]
+    /// (Required for plain object files; a scenario knows its nodes.)
+    #[arg(long = "node-ip", value_name = "IP[,IP...]", value_delimiter = ',')]
     pub node_ip: Vec<String>,
     /// Pod CIDR of the local-traffic detector (none: no pod-CIDR rules).
     #[arg(long = "cluster-cidr", value_name = "CIDR")]
@@ -37,6 +33,11 @@ impl NodeArgs {
     pub fn facts(&self) -> Result<NodeFacts, CliError> {
         if self.node.is_empty() {
             return Err(CliError::usage("--node: empty node name"));
+        }
+        if self.node_ip.is_empty() {
+            return Err(CliError::usage(
+                "--node-ip is required for a file of plain objects (a scenario file or builtin:NAME knows its nodes)",
+            ));
         }
         let mut ips = Vec::new();
         for s in &self.node_ip {
@@ -85,11 +86,16 @@ pub enum Mode {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Services and EndpointSlices (YAML or JSON stream), or `-` for stdin.
-    #[arg(value_name = "OBJECTS.yaml")]
+    /// A scenario file or `builtin:NAME` (rules as kube-proxy on that node
+    /// has them at `--at`), or Services and EndpointSlices as kube-proxy
+    /// receives them (YAML or JSON stream, `-` for stdin).
+    #[arg(value_name = "SCENARIO|OBJECTS.yaml")]
     pub objects: String,
     #[command(flatten)]
     pub node: NodeArgs,
+    /// Simulated time for a scenario, e.g. `30s` (default 0).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
     /// Proxy mode.
     #[arg(long, value_enum, default_value = "iptables")]
     pub mode: Mode,
@@ -99,6 +105,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    if let Some(mut sim) = super::simulated(&args.objects, args.at.as_deref())? {
+        super::sim_node(&sim, &args.node.node)?;
+        let text = match args.mode {
+            Mode::Iptables => sim.node_rules(&args.node.node).map(|r| r.render_save()),
+            Mode::Ipvs => sim.ipvsadm_text(&args.node.node),
+        };
+        print!("{}", text.unwrap_or_default());
+        return Ok(());
+    }
     let facts = args.node.facts()?;
     let (services, slices) = load(&args.objects)?;
     let text = match args.mode {

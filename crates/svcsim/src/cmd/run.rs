@@ -46,6 +46,12 @@ pub struct TraceArgs {
 /// Load the scenario named by `src` and build its simulation; returns the
 /// sim and how long to run it.
 pub fn build(src: &Source) -> Result<(Sim, SimDuration), CliError> {
+    build_from(src, None)
+}
+
+/// [`build`], with the scenario file's text already read (stdin can only be
+/// read once).
+pub fn build_from(src: &Source, text: Option<String>) -> Result<(Sim, SimDuration), CliError> {
     let (text, name) = match (&src.builtin, &src.scenario) {
         (Some(b), _) => {
             let text = svcsim_manifests::builtin::get(b).ok_or_else(|| {
@@ -56,7 +62,10 @@ pub fn build(src: &Source) -> Result<(Sim, SimDuration), CliError> {
             })?;
             (text.to_string(), format!("builtin:{b}"))
         }
-        (None, Some(path)) => (super::read_input(path)?, path.clone()),
+        (None, Some(path)) => match text {
+            Some(t) => (t, path.clone()),
+            None => (super::read_input(path)?, path.clone()),
+        },
         (None, None) => return Err(CliError::usage("give a SCENARIO file or --builtin NAME")),
     };
     let loaded = svcsim_manifests::load(&text, &name).map_err(|diags| {
