@@ -6,6 +6,7 @@
 //! cargo xtask dist  [--public-url /sub/path/] [--dist DIR]
 //! cargo xtask test          # everything CI runs, in order, failing fast
 //! cargo xtask e2e [--no-build]   # only the browser test of the built site
+//! cargo xtask js [--out DIR]      # svcsim-js as an ES module (default target/js/pkg)
 //! cargo xtask setup         # only install the tools
 //! ```
 //!
@@ -48,6 +49,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                       build the site into DIR (default dist/) for a static host at P (default /)
   test                fmt, clippy, native tests, wasm tests, site build, e2e (what CI runs)
   e2e [--no-build]    build the site at / and /svcsim/ and run the browser test
+  js [--out DIR]      build svcsim-js as an ES module (wasm-bindgen --target web) into DIR
+                      (default target/js/pkg)
   setup               install the tools the other commands need
 
 Set XTASK_SKIP=fmt,clippy,native,wasm,site,e2e to skip steps of `test`.";
@@ -60,6 +63,7 @@ fn main() {
         Some("dist") => dist(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("e2e") => e2e_cmd(&args[1..]),
+        Some("js") => js(&args[1..]),
         Some("setup") => setup(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -237,6 +241,57 @@ fn serve(args: &[String]) -> Result<()> {
         dist.display()
     );
     server::serve_forever(listener, dist, &public_url);
+    Ok(())
+}
+
+/// Build `svcsim-js` for the browser as an ES module: release cdylib,
+/// `wasm-bindgen --target web`, then `wasm-opt -Oz` (the same tools trunk
+/// uses, so no wasm-pack download path is involved).
+fn js(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args, &["--out"], &[])?;
+    let out = o
+        .get("--out")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| util::target_dir().join("js").join("pkg"));
+    tools::ensure_site_tools()?;
+    step("building svcsim-js (release, wasm32)");
+    run(
+        Command::new(util::cargo()).args([
+            "build",
+            "--release",
+            "--target",
+            tools::WASM_TARGET,
+            "-p",
+            "svcsim-js",
+            "--lib",
+        ]),
+        "The bindings crate failed to build for wasm32; see the compiler output above.",
+    )?;
+    let wasm = util::target_dir()
+        .join(tools::WASM_TARGET)
+        .join("release")
+        .join("svcsim_js.wasm");
+    step(&format!("generating the ES module into {}", out.display()));
+    run(
+        Command::new(tools::cargo_bin_dir().join("wasm-bindgen"))
+            .args(["--target", "web", "--out-dir"])
+            .arg(&out)
+            .arg(&wasm),
+        "wasm-bindgen failed; is wasm-bindgen-cli at the Cargo.lock version? (`cargo xtask setup`)",
+    )?;
+    let bg = out.join("svcsim_js_bg.wasm");
+    run(
+        Command::new(tools::npm_bin_dir().join("wasm-opt"))
+            .arg("-Oz")
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg),
+        "wasm-opt failed; reinstall it with `npm ci` in the repository root.",
+    )?;
+    report_sizes(&out);
+    eprintln!(
+        "\nimport init, {{ version, parseObjects, rngDigest }} from './svcsim_js.js'; await init();"
+    );
     Ok(())
 }
 
