@@ -841,8 +841,7 @@ impl Sim {
         let headless = svc.obj.is_headless();
         let ports = svc.obj.spec.ports.clone();
         // Group endpoints by their resolved port list.
-        let mut groups: BTreeMap<PortList, Vec<model::Endpoint>> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<PortList, Vec<model::Endpoint>> = BTreeMap::new();
         let (mut n_ready, mut n_serving, mut n_term) = (0u32, 0u32, 0u32);
         // Candidates come from the label index (the selector's first pair),
         // so a big cluster does not scan every pod for every Service.
@@ -918,8 +917,7 @@ impl Sim {
         if headless {
             labels.insert("service.kubernetes.io/headless".into(), String::new());
         }
-        let mut chunks: Vec<(PortList, Vec<model::Endpoint>)> =
-            Vec::new();
+        let mut chunks: Vec<(PortList, Vec<model::Endpoint>)> = Vec::new();
         for (ports, eps) in groups {
             for chunk in eps.chunks(MAX_ENDPOINTS_PER_SLICE) {
                 chunks.push((ports.clone(), chunk.to_vec()));

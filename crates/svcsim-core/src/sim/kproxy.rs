@@ -438,10 +438,10 @@ impl Sim {
         } else {
             ("ingress", &reach.ingress)
         };
-        let who = v.subject.clone().unwrap_or_default();
         Some(format!(
-            "NetworkPolicy: {dir} of {who} denied (isolated by {}; no rule allows port {})",
+            "NetworkPolicy: {dir} denied (isolated by {}; no rule allows {} {})",
             v.policies.join(", "),
+            pkt.proto,
             pkt.dst.port
         ))
     }

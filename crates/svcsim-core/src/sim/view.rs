@@ -411,7 +411,12 @@ impl Sim {
             out.push(model::Object::Service(s.obj.clone()));
             out.extend(s.slices.iter().cloned().map(model::Object::EndpointSlice));
         }
-        out.extend(self.policies.iter().cloned().map(model::Object::NetworkPolicy));
+        out.extend(
+            self.policies
+                .iter()
+                .cloned()
+                .map(model::Object::NetworkPolicy),
+        );
         out
     }
 

@@ -144,9 +144,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 answer: zone.query(&name, args.qtype),
             };
             if args.json {
-                emit(&to_json(&step)?)?;
+                super::emit(&to_json(&step)?)?;
             } else {
-                emit(&dig_text(&step, &server))?;
+                super::emit(&dig_text(&step, &server))?;
             }
         }
         Some(key) => {
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let conf = ResolvConf::cluster_first(pod.metadata.ns(), &args.cluster_domain, &server);
             let resolution = resolve(&zone, &name, args.qtype, &conf);
             if args.json {
-                return emit(&to_json(&resolution)?);
+                return super::emit(&to_json(&resolution)?);
             }
             let mut out = format!(
                 ";; resolv.conf of {key}: nameserver {}; search {}; options ndots:{}\n",
@@ -194,7 +194,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             }
             out.push('\n');
             out.push_str(&dig_text(resolution.final_step(), &server));
-            emit(&out)?;
+            super::emit(&out)?;
         }
     }
     Ok(())
@@ -204,19 +204,4 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
     serde_json::to_string_pretty(v)
         .map(|t| t + "\n")
         .map_err(|e| CliError::failed(format!("encoding JSON: {e}")))
-}
-
-/// Write the output in one go. A closed pipe (`svcsim dig ... | head`) is
-/// not an error worth a panic or a message: the reader has what it wanted.
-fn emit(text: &str) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::failed(format!("writing output: {e}"))),
-    }
 }

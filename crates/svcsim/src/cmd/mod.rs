@@ -8,6 +8,21 @@ pub mod rules;
 pub mod run;
 pub mod validate;
 
+/// Write a verb's output in one go. A closed pipe (`svcsim ... | head`) is
+/// not an error worth a panic or a message: the reader has what it wanted.
+pub fn emit(text: &str) -> Result<(), crate::CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(crate::CliError::failed(format!("writing output: {e}"))),
+    }
+}
+
 /// Read a file argument, or stdin for `-`.
 pub fn read_input(path: &str) -> Result<String, crate::CliError> {
     if path == "-" {

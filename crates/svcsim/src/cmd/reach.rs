@@ -126,22 +126,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     } else {
         explain(&reach, &src, &dst, port, args.proto, &args)
     };
-    emit(&text)
-}
-
-/// Write the output in one go. A closed pipe (`svcsim reach ... | head`) is
-/// not an error worth a panic or a message: the reader has what it wanted.
-fn emit(text: &str) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::failed(format!("writing output: {e}"))),
-    }
+    super::emit(&text)
 }
 
 fn find_service<'a>(objects: &'a [Object], ns: &str, name: &str) -> Option<&'a Service> {

@@ -157,34 +157,46 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "traceHash": hasher.hex(),
             "eventsProcessed": sim.events_processed(),
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return Ok(());
+        let text = serde_json::to_string_pretty(&out).unwrap_or_default() + "\n";
+        return super::emit(&text);
     }
-    println!(
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "seed {}  simulated {}s  requests {}",
         sim.spec().seed,
         d.as_secs(),
         m.requests
     );
-    println!();
-    println!("OUTCOME   COUNT   REASON");
+    let _ = writeln!(text);
+    let _ = writeln!(text, "OUTCOME   COUNT   REASON");
     for (reason, n) in &m.reasons {
-        println!("{:<40} {n}", reason);
+        let _ = writeln!(text, "{:<40} {n}", reason);
     }
-    println!();
-    println!("POD                                      REQUESTS   OK");
+    let _ = writeln!(text);
+    let _ = writeln!(
+        text,
+        "POD                                      REQUESTS   OK"
+    );
     for (pod, c) in &m.per_pod {
-        println!("{pod:<40} {:>8} {:>5}", c.requests, c.ok);
+        let _ = writeln!(text, "{pod:<40} {:>8} {:>5}", c.requests, c.ok);
     }
-    println!();
-    println!(
+    let _ = writeln!(text);
+    let _ = writeln!(
+        text,
         "latency p50 {}us  p90 {}us  p99 {}us",
         m.latency_us.quantile_permille(500),
         m.latency_us.quantile_permille(900),
         m.latency_us.quantile_permille(990)
     );
-    println!("trace: {} events, hash {}", hasher.count(), hasher.hex());
-    Ok(())
+    let _ = writeln!(
+        text,
+        "trace: {} events, hash {}",
+        hasher.count(),
+        hasher.hex()
+    );
+    super::emit(&text)
 }
 
 pub fn trace(args: TraceArgs) -> Result<(), CliError> {
@@ -215,6 +227,7 @@ pub fn trace(args: TraceArgs) -> Result<(), CliError> {
 }
 
 pub fn scenarios() -> Result<(), CliError> {
+    let mut text = String::new();
     for name in svcsim_manifests::builtin::names() {
         let caption = svcsim_manifests::builtin::get(name)
             .and_then(|t| svcsim_manifests::load(t, name).ok())
@@ -226,7 +239,7 @@ pub fn scenarios() -> Result<(), CliError> {
             .unwrap_or("")
             .trim()
             .trim_end_matches('.');
-        println!("{name:<14} {first}");
+        text.push_str(&format!("{name:<14} {first}\n"));
     }
-    Ok(())
+    super::emit(&text)
 }
