@@ -1007,3 +1007,41 @@ fn export_quotes_what_would_change_type() {
     assert!(yaml.contains("enabled: \"true\""), "{yaml}");
     round_trip(&input, "quotes");
 }
+
+#[test]
+fn client_targets_are_checked() {
+    let input = format!(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  clients:
+  - target: ms-servce:3200
+  - target: ms-service:3000
+  - target: nodeport:ms-service
+---
+{DEPLOYMENT}---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ms-service
+spec:
+  selector:
+    app: microservice-one
+  ports:
+  - port: 3200
+    targetPort: 3000
+"
+    );
+    let out = check("client-targets", &input);
+    assert!(out.contains("input.yaml:5:13: warning: spec.clients[0].target: no Service \"ms-servce\" in namespace \"default\"; the name will not resolve; did you mean \"ms-service\"?"), "{out}");
+    assert!(
+        out.contains(
+            "spec.clients[1].target: Service \"ms-service\" has no port 3000 (its ports: 3200)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("spec.clients[2].target: Service \"ms-service\" is of type ClusterIP"),
+        "{out}"
+    );
+}

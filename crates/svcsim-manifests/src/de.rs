@@ -56,6 +56,8 @@ pub struct Finding {
     pub message: String,
 }
 
+const MAX_FINDINGS: usize = 500;
+
 /// Shared state of one decode.
 #[derive(Default)]
 pub struct Ctx {
@@ -64,9 +66,16 @@ pub struct Ctx {
 
 impl Ctx {
     fn report(&self, pos: Pos, path: String, message: String) {
-        self.findings
-            .borrow_mut()
-            .push(Finding { pos, path, message });
+        let mut f = self.findings.borrow_mut();
+        // One document can hold a hundred thousand unknown keys; the loader
+        // shows a few hundred diagnostics at most.
+        if f.len() < MAX_FINDINGS {
+            f.push(Finding { pos, path, message });
+        }
+    }
+
+    fn saturated(&self) -> bool {
+        self.findings.borrow().len() >= MAX_FINDINGS
     }
 }
 
@@ -569,6 +578,9 @@ impl<'a> MapAccess<'a> {
             return true;
         }
         if ignored_field(name, fields, key) {
+            return false;
+        }
+        if self.ctx.saturated() {
             return false;
         }
         let mut msg = "unknown field".to_string();

@@ -53,6 +53,9 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("delete", &["kind", "name"]),
 ];
 
+/// Diagnostics reported at most per file.
+const MAX_DIAGNOSTICS: usize = 500;
+
 /// One decoded object with the tree it came from (for positions).
 struct Entry {
     obj: Object,
@@ -70,6 +73,21 @@ struct Loader<'f> {
 
 impl Loader<'_> {
     fn diag(&mut self, sev: Severity, pos: Pos, path: &str, message: String) {
+        // Hostile input can produce one error per line; past a screenful of
+        // hundreds nobody reads on, and rendering them all costs time.
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            if self.diags.len() == MAX_DIAGNOSTICS {
+                self.diags.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: self.file.to_string(),
+                    line: pos.line,
+                    col: pos.col,
+                    path: String::new(),
+                    message: format!("too many problems; stopping after {MAX_DIAGNOSTICS}"),
+                });
+            }
+            return;
+        }
         self.diags.push(Diagnostic {
             severity: sev,
             file: self.file.to_string(),
@@ -675,10 +693,19 @@ pub fn load(text: &str, file: &str, limits: Limits) -> Result<Loaded, Vec<Diagno
             _ => None,
         })
         .collect();
+    // The policy check compares every policy port with every Service; on a
+    // pathological file (thousands of both) it is skipped rather than slow.
+    let policies = entries
+        .iter()
+        .filter(|e| matches!(e.obj, Object::NetworkPolicy(_)))
+        .count();
+    let check_policies = policies.saturating_mul(services.len()) <= 250_000;
     for e in &entries {
         let w = match &e.obj {
             Object::Service(s) => validate::service_warnings(s, &shapes),
-            Object::NetworkPolicy(n) => validate::network_policy_warnings(n, &services, &shapes),
+            Object::NetworkPolicy(n) if check_policies => {
+                validate::network_policy_warnings(n, &services, &shapes)
+            }
             _ => Errs::default(),
         };
         l.field_errs(Severity::Warning, &e.node, w);
@@ -893,6 +920,63 @@ fn scenario_checks(l: &mut Loader, s: &ScenarioSpec, snode: &Node, objects: &[Ob
                                     need.as_str()
                                 ),
                             );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((host, port)) = c.target.rsplit_once(':') {
+            // A short DNS name (`ms-service:3200`): the Service must exist in
+            // the client's namespace and expose that port. Longer names may
+            // be pod hostnames or outside names, which are not checked.
+            let is_name = !host.is_empty()
+                && !host.contains('.')
+                && !host.contains(':')
+                && host.bytes().any(|b| b.is_ascii_alphabetic());
+            let special = c.target.starts_with("nodeport:") || c.target.starts_with("lb:");
+            if is_name && !special && c.kind == svcsim_core::scenario::ClientKind::InCluster {
+                match find_svc(host, &c.namespace) {
+                    None => {
+                        let names: Vec<&str> = objects
+                            .iter()
+                            .filter_map(|o| match o {
+                                Object::Service(s) if s.metadata.ns() == c.namespace => {
+                                    Some(s.metadata.name.as_str())
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        let mut msg = format!(
+                            "no Service {host:?} in namespace {:?}; the name will not resolve",
+                            c.namespace
+                        );
+                        if let Some(s) = closest(host, &names) {
+                            msg += &format!("; did you mean {s:?}?");
+                        }
+                        l.diag(Severity::Warning, find_pos(snode, &p), &p, msg);
+                    }
+                    Some(svc) => {
+                        let port: Option<i32> = port.parse().ok();
+                        let ty = svc.service_type();
+                        let proxied = ty != ServiceType::ExternalName && !svc.is_headless();
+                        if let Some(port) = port.filter(|_| proxied) {
+                            if !svc.spec.ports.iter().any(|sp| sp.port == port) {
+                                let list: Vec<String> = svc
+                                    .spec
+                                    .ports
+                                    .iter()
+                                    .map(|sp| sp.port.to_string())
+                                    .collect();
+                                l.diag(
+                                    Severity::Warning,
+                                    find_pos(snode, &p),
+                                    &p,
+                                    format!(
+                                        "Service {host:?} has no port {port} (its ports: {}); clients call the Service's port, not the targetPort",
+                                        list.join(", ")
+                                    ),
+                                );
+                            }
                         }
                     }
                 }
