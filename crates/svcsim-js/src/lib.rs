@@ -15,17 +15,145 @@
 //! - invalid input throws an `Error` whose message says what was wrong;
 //!   simulated failures (refused, timed out, dropped) are trace data.
 //!
-//! The simulator will be exported as a `Sim` class wrapping the core's
+//! The simulator is the `Sim` class ([`JsSim`]), a wrapper of the core's
 //! `Sim`: `Sim.create(scenarioYamlOrBuiltinName, seed)`, `step()`,
-//! `runUntil(ns)`, `views()`, `drainTrace()` and `traceHash()`, each a
-//! one-line call plus [`to_js`].
+//! `runUntil(ns)`, `now()`, `views()`, `drainTrace()` and `traceHash()`,
+//! each a one-line call plus [`to_js`]. Add new methods the same way.
 //!
 //! Build the module with `wasm-pack build --target web crates/svcsim-js`
 //! (or `wasm-bindgen --target web` on the cdylib).
 
 use serde::Serialize;
 use svcsim_core::rng::Stream;
+use svcsim_core::sim::{TraceEvent, TraceHasher};
+use svcsim_core::SimTime;
 use wasm_bindgen::prelude::*;
+
+/// A running simulation, exported to JS as `Sim`.
+///
+/// Trace events are hashed as they leave the core, so `traceHash()` always
+/// covers every event produced so far, whether or not JS has drained them.
+#[wasm_bindgen(js_name = Sim)]
+#[derive(Debug)]
+pub struct JsSim {
+    sim: svcsim_core::Sim,
+    hasher: TraceHasher,
+    /// Events taken from the core (and hashed) but not yet drained by JS.
+    pending: Vec<TraceEvent>,
+}
+
+#[wasm_bindgen(js_class = Sim)]
+impl JsSim {
+    /// `Sim.create(scenario, seed?)`: `scenario` is a built-in scenario name
+    /// (see `builtinScenarios()`) or the text of a scenario file; `seed`
+    /// (number or BigInt) overrides the file's seed when given.
+    pub fn create(scenario: &str, seed: JsValue) -> Result<JsSim, JsError> {
+        let seed = if seed.is_undefined() || seed.is_null() {
+            None
+        } else {
+            Some(seed_from_js(&seed)?)
+        };
+        let sim = build_sim(scenario, seed).map_err(|e| JsError::new(&e))?;
+        Ok(JsSim {
+            sim,
+            hasher: TraceHasher::new(),
+            pending: Vec::new(),
+        })
+    }
+
+    /// Process the next event; `false` when nothing is pending.
+    pub fn step(&mut self) -> bool {
+        let more = self.sim.step();
+        self.pull();
+        more
+    }
+
+    /// Process every event up to and including `ns` (simulated nanoseconds).
+    #[wasm_bindgen(js_name = runUntil)]
+    pub fn run_until(&mut self, ns: f64) -> Result<(), JsError> {
+        let t = nanos_from_js(ns)?;
+        self.sim.run_until(SimTime(t));
+        self.pull();
+        Ok(())
+    }
+
+    /// Current simulated time in nanoseconds.
+    pub fn now(&self) -> f64 {
+        self.sim.now().as_nanos() as f64
+    }
+
+    /// Read-only snapshot of the cluster (nodes, pods, Services, ...).
+    pub fn views(&self) -> Result<JsValue, JsError> {
+        to_js(&self.sim.view())
+    }
+
+    /// The trace events produced since the last call, oldest first.
+    #[wasm_bindgen(js_name = drainTrace)]
+    pub fn drain_trace(&mut self) -> Result<JsValue, JsError> {
+        self.pull();
+        to_js(&std::mem::take(&mut self.pending))
+    }
+
+    /// Digest of every trace event so far (16 hex digits); equal to the
+    /// native `svcsim run --json` `traceHash` for the same run.
+    #[wasm_bindgen(js_name = traceHash)]
+    pub fn trace_hash(&mut self) -> String {
+        self.pull();
+        self.hasher.hex()
+    }
+}
+
+impl JsSim {
+    /// Move new events out of the core, hashing them in order.
+    fn pull(&mut self) {
+        for ev in self.sim.drain_trace() {
+            self.hasher.add(&ev);
+            self.pending.push(ev);
+        }
+    }
+}
+
+/// Load a scenario (built-in name or file text) through the strict loader
+/// and build the simulation, as `svcsim run` does.
+pub fn build_sim(scenario: &str, seed: Option<u64>) -> Result<svcsim_core::Sim, String> {
+    let (text, name) = match svcsim_manifests::builtin::get(scenario) {
+        Some(text) => (text, format!("builtin:{scenario}")),
+        None if !scenario.contains('\n') && !scenario.contains(':') => {
+            return Err(format!(
+                "no built-in scenario {scenario:?}; pass scenario YAML or one of: {}",
+                svcsim_manifests::builtin::names().join(", ")
+            ))
+        }
+        None => (scenario, "scenario.yaml".to_string()),
+    };
+    let loaded = svcsim_manifests::load(text, &name)
+        .map_err(|diags| svcsim_manifests::render(&diags).trim_end().to_string())?;
+    let mut spec = loaded.scenario;
+    if let Some(seed) = seed {
+        spec.seed = seed;
+    }
+    svcsim_core::Sim::new(loaded.objects, spec).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Names of the built-in scenarios, for a picker.
+#[wasm_bindgen(js_name = builtinScenarios)]
+pub fn builtin_scenarios() -> Vec<String> {
+    svcsim_manifests::builtin::names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Simulated nanoseconds from a JS number (non-negative safe integer).
+fn nanos_from_js(ns: f64) -> Result<u64, JsError> {
+    if ns.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&ns) {
+        Ok(ns as u64)
+    } else {
+        Err(JsError::new(&format!(
+            "time {ns} ns is not a non-negative safe integer"
+        )))
+    }
+}
 
 /// svcsim's version, for display and bug reports.
 #[wasm_bindgen]
@@ -127,6 +255,21 @@ mod tests {
 
     /// The pinned digest; `tests/web.rs` checks the same value in Chromium.
     pub const DIGEST_7_CLIENT0_64: &str = "55ce4595d1e2df9e";
+
+    /// The same run `tests/web.rs` makes in Chromium; the xtask passes
+    /// this hash to it (see `native_trace_hash` there).
+    #[test]
+    fn builtin_runs_and_hashes_natively() {
+        let mut sim = build_sim("clusterip", Some(7)).unwrap();
+        sim.run_until(SimTime(2_000_000_000));
+        let mut h = TraceHasher::new();
+        for ev in sim.drain_trace() {
+            h.add(&ev);
+        }
+        assert!(h.count() > 0, "the default scenario produces trace events");
+        println!("trace hash clusterip seed 7 2s: {}", h.hex());
+        assert!(build_sim("no-such-scenario", None).is_err());
+    }
 
     #[test]
     fn rng_digest_is_pinned_natively() {

@@ -1,10 +1,13 @@
 //! Browser tests of the JS bindings, run by `wasm-pack test --headless
 //! --chrome` (via `cargo xtask test`). They check the round trip through
 //! JS values and that the core's randomness gives the same digest in
-//! Chromium as natively (the native half is in `src/lib.rs`).
+//! Chromium as natively (the native half is in `src/lib.rs`), and that a
+//! built-in scenario gives the same trace hash in Chromium as the native
+//! `svcsim run` (`cargo xtask test` computes that natively and passes it in
+//! `SVCSIM_NATIVE_TRACE_HASH`).
 #![cfg(target_arch = "wasm32")]
 
-use svcsim_js::{parse_objects, rng_digest_js, version};
+use svcsim_js::{builtin_scenarios, parse_objects, rng_digest_js, version, JsSim};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -68,4 +71,35 @@ fn invalid_yaml_throws_a_message() {
         .as_string()
         .unwrap();
     assert!(msg.starts_with("parseObjects:"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+fn builtin_scenario_runs_and_matches_native_trace_hash() {
+    assert!(builtin_scenarios().iter().any(|n| n == "clusterip"));
+    let mut sim = JsSim::create("clusterip", JsValue::from_f64(7.0)).unwrap();
+    sim.run_until(2e9).unwrap();
+    assert_eq!(sim.now(), 2e9);
+    let hash = sim.trace_hash();
+    let trace: js_sys::Array = sim.drain_trace().unwrap().dyn_into().unwrap();
+    assert!(trace.length() > 0, "the scenario produced no trace events");
+    // Draining does not change the hash: it covers every event produced.
+    assert_eq!(sim.trace_hash(), hash);
+    match option_env!("SVCSIM_NATIVE_TRACE_HASH") {
+        Some(native) => assert_eq!(hash, native, "wasm and native runs differ"),
+        None => console_log!("SVCSIM_NATIVE_TRACE_HASH not set; native comparison skipped"),
+    }
+    let views = sim.views().unwrap();
+    let json = js_sys::JSON::stringify(&views)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(json.contains("\"pods\""), "{json}");
+}
+
+#[wasm_bindgen_test]
+fn unknown_scenarios_and_bad_times_are_errors() {
+    assert!(JsSim::create("no-such-scenario", JsValue::UNDEFINED).is_err());
+    let mut sim = JsSim::create("clusterip", JsValue::UNDEFINED).unwrap();
+    assert!(sim.run_until(-1.0).is_err());
+    assert!(sim.step());
 }

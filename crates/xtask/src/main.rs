@@ -295,6 +295,47 @@ fn js(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The trace hash of the run `crates/svcsim-js/tests/web.rs` repeats in
+/// Chromium (built-in `clusterip`, seed 7, 2 s), from the native CLI, so the
+/// browser test proves wasm and native agree on a whole simulation.
+fn native_trace_hash() -> Result<String> {
+    step("native reference run for the wasm determinism test");
+    let args = [
+        "run",
+        "-q",
+        "-p",
+        "svcsim",
+        "--",
+        "run",
+        "--builtin",
+        "clusterip",
+        "--seed",
+        "7",
+        "--for",
+        "2s",
+        "--json",
+    ];
+    eprintln!("$ cargo {}", args.join(" "));
+    let out = Command::new(util::cargo())
+        .args(args)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the native reference run failed ({}); try the command above by hand.",
+            out.status
+        ));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("`svcsim run --json` printed no JSON: {e}"))?;
+    let hash = json["traceHash"]
+        .as_str()
+        .ok_or("`svcsim run --json` has no traceHash; update native_trace_hash in crates/xtask")?;
+    eprintln!("native trace hash: {hash}");
+    Ok(hash.to_string())
+}
+
 /// The two builds the e2e test checks: at the root and under a sub-path.
 fn e2e_sites() -> Vec<e2e::Site> {
     vec![
@@ -453,6 +494,7 @@ fn wasm_tests() -> Result<()> {
         PathBuf::from("wasm-pack")
     };
     let crate_dir = util::root().join("crates").join("svcsim-js");
+    let native_hash = native_trace_hash()?;
     // wasm-bindgen-test-runner merges this file (named by
     // WASM_BINDGEN_TEST_WEBDRIVER_JSON) into the capabilities it asks
     // chromedriver for, then adds `headless` and `no-sandbox` itself. We add
@@ -475,6 +517,7 @@ fn wasm_tests() -> Result<()> {
             .env("PATH", tools::tool_path())
             .env("CHROMEDRIVER", &browser.chromedriver)
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &caps_file)
+            .env("SVCSIM_NATIVE_TRACE_HASH", &native_hash)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
             .args(["test", "--headless", "--chrome", "--mode", "no-install"])
             .arg("--chromedriver")
