@@ -308,7 +308,10 @@ pub fn app() -> Html {
         let act = act.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-                gloo::events::EventListener::new(&doc, "keydown", move |e| {
+                // Not passive: Space and the arrows must not also scroll
+                // the page.
+                let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+                gloo::events::EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                     if let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() {
                         on_key(k, &act);
                     }

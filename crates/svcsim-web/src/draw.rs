@@ -59,6 +59,19 @@ pub fn draw(canvas: &HtmlCanvasElement, e: &Engine, wall_ms: f64) {
         let _ = ctx.fill_text(&format!("×{}", f.count), mx + 4.0, my - 4.0);
     }
 
+    // Glows: the edges hops crossed a moment ago, fading.
+    ctx.set_line_cap("round");
+    ctx.set_line_width(2.0);
+    for g in &shapes.glows {
+        ctx.set_stroke_style_str(palette::packet(g.kind, dark));
+        ctx.set_global_alpha(0.45 * g.alpha);
+        ctx.begin_path();
+        ctx.move_to(g.from.0, g.from.1);
+        ctx.line_to(g.to.0, g.to.1);
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(1.0);
+
     // Packets: a tail for how far it went this frame, then the dot.
     ctx.set_line_cap("round");
     for d in &shapes.dots {

@@ -77,7 +77,14 @@ pub fn counters(p: &Props) -> Html {
                         <div class="share-title">{ format!("{g} · expected 1/{} each", pods.len()) }</div>
                         { for pods.iter().map(|(pod, c)| {
                             let share = if total == 0 { 0.0 } else { *c as f64 / total as f64 };
-                            let name = pod.rsplit('/').next().unwrap_or(pod);
+                            // "microservice-one-5dc5fb7ff5-k44bl" → "5dc5fb7ff5-k44bl":
+                            // the group already names the Deployment.
+                            let base = pod.rsplit('/').next().unwrap_or(pod);
+                            let name = base
+                                .strip_prefix(g.as_str())
+                                .map(|s| s.trim_start_matches('-'))
+                                .filter(|s| !s.is_empty())
+                                .unwrap_or(base);
                             html! {
                                 <div class="share" data-pod-share={pod.clone()}
                                     title={format!("{pod}: {c} requests, {:.1}% (expected {:.1}%)", share * 100.0, 100.0 / n)}>

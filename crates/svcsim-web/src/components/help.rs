@@ -10,6 +10,17 @@ pub struct Props {
 
 #[function_component(Help)]
 pub fn help(p: &Props) -> Html {
+    // Move focus into the dialog so Tab and Enter work there at once (the
+    // `autofocus` attribute is ignored when something else has focus).
+    let close_ref = use_node_ref();
+    {
+        let close_ref = close_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(b) = close_ref.cast::<web_sys::HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
+    }
     let close = p.act.reform(|_: MouseEvent| Action::Help(false));
     let keys = [
         ("Space", "play / pause"),
@@ -38,7 +49,7 @@ pub fn help(p: &Props) -> Html {
                     <li>{ "Click a pod, node or Service to break it: delete or crash pods, fail readiness, fail or drain nodes, scale, roll out, switch externalTrafficPolicy." }</li>
                     <li>{ "Every action is recorded with its simulated time, so scrubbing back and playing again replays the same run." }</li>
                 </ul>
-                <button type="button" id="help-close" onclick={close} autofocus=true>{ "Close" }</button>
+                <button type="button" id="help-close" ref={close_ref} onclick={close}>{ "Close" }</button>
             </div>
         </div>
     }

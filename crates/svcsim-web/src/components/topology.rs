@@ -127,7 +127,9 @@ pub fn topology(p: &Props) -> Html {
     html! {
         <svg id="topology" class="topology" viewBox={format!("0 0 {WIDTH} {}", l.height)}
             role="group" aria-label="Cluster topology" preserveAspectRatio="xMidYMin meet">
-            <text class="row-label" x="4" y="8">{ "Internet" }</text>
+            if !l.externals.is_empty() {
+                <text class="row-label" x="4" y="9">{ "Internet" }</text>
+            }
             { for externals }
             { for lbs }
             <g class="nowhere">

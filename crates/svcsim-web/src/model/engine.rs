@@ -29,6 +29,12 @@ use svcsim_core::time::{SimDuration, SimTime};
 
 /// Simulated time between checkpoints (before any thinning).
 pub const CHECKPOINT_EVERY: SimDuration = SimDuration(5_000_000_000);
+/// How long a finished hop glows, in wall-clock milliseconds...
+const GLOW_WALL_MS: f64 = 700.0;
+/// ...but never longer than this in simulated time (at high speeds the
+/// glow of a whole second of traffic would be a solid smear).
+const GLOW_MAX: SimDuration = SimDuration(150_000_000);
+
 /// Most checkpoints kept at once.
 pub const MAX_CHECKPOINTS: usize = 60;
 
@@ -197,13 +203,27 @@ impl Engine {
             self.advance_to(target, Some(wall_ms));
             self.window = (before, self.now());
         }
-        self.packets.prune(self.window.0);
         self.labels.expire(wall_ms);
+        self.recompose();
+    }
+
+    /// How long finished hops glow at the current speed.
+    fn glow(&self) -> SimDuration {
+        let ns = GLOW_WALL_MS * self.clock.speed * 1e6;
+        SimDuration((ns as u64).min(GLOW_MAX.0))
+    }
+
+    /// Drop hops that can no longer be drawn and compose the frame.
+    fn recompose(&mut self) {
+        let glow = self.glow();
+        self.packets
+            .prune(SimTime(self.window.0 .0.saturating_sub(glow.0)));
         self.shapes = compose(
             &self.packets,
             &self.layout,
             self.window.0,
             self.window.1,
+            glow,
             self.reduced_motion,
         );
     }
@@ -225,8 +245,9 @@ impl Engine {
             }
             self.apply_due(wall_ms);
             if wall_ms.is_none() {
-                // Only hops still in flight at the end matter.
-                self.packets.prune(self.now());
+                // Only hops still in flight (or glowing) at the end matter.
+                self.packets
+                    .prune(SimTime(self.now().0.saturating_sub(GLOW_MAX.0)));
             }
             if self.now() >= target {
                 break;
@@ -359,13 +380,7 @@ impl Engine {
         }
         self.advance_to(target, None);
         self.window = (target, target);
-        self.shapes = compose(
-            &self.packets,
-            &self.layout,
-            target,
-            target,
-            self.reduced_motion,
-        );
+        self.recompose();
     }
 
     /// Go to the next event the sim (or the command record) has pending.
@@ -379,14 +394,7 @@ impl Engine {
             let before = self.now();
             self.advance_to(t.max(before), Some(self.last_wall_ms));
             self.window = (before, self.now());
-            self.packets.prune(self.window.0);
-            self.shapes = compose(
-                &self.packets,
-                &self.layout,
-                self.window.0,
-                self.window.1,
-                self.reduced_motion,
-            );
+            self.recompose();
         }
     }
 

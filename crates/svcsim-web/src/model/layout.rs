@@ -26,13 +26,20 @@ const POD_GAP: f64 = 6.0;
 pub const NODE_HEADER: f64 = 50.0;
 const NODES_PER_ROW: usize = 5;
 
-const EXT_Y: f64 = 10.0;
+/// Row heights and the space each row takes (box plus gap below). Rows
+/// with nothing in them (no external clients; no load balancers and no
+/// ExternalName) are left out, so a ClusterIP-only scenario starts with
+/// its Services at the top.
+const TOP: f64 = 12.0;
 const EXT_H: f64 = 34.0;
-const LB_Y: f64 = 62.0;
+const EXT_ROW: f64 = 52.0;
 const LB_H: f64 = 38.0;
-const SVC_Y: f64 = 118.0;
+const LB_ROW: f64 = 56.0;
 const SVC_H: f64 = 40.0;
-const NODES_Y: f64 = 178.0;
+const SVC_ROW: f64 = 60.0;
+/// Width kept free at the right of the Services row for the "outside" box
+/// when there is no load-balancer row to hold it.
+const OUTSIDE_W: f64 = 70.0;
 
 /// An axis-aligned box.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -79,11 +86,11 @@ pub struct Layout {
 }
 
 /// Evenly spread `n` boxes of at most `max_w` across the picture.
-fn spread(n: usize, max_w: f64, y: f64, h: f64) -> Vec<Rect> {
+fn spread(n: usize, max_w: f64, y: f64, h: f64, right_reserve: f64) -> Vec<Rect> {
     if n == 0 {
         return Vec::new();
     }
-    let avail = WIDTH - 2.0 * MARGIN;
+    let avail = WIDTH - 2.0 * MARGIN - right_reserve;
     let w = ((avail - GAP * (n as f64 - 1.0)) / n as f64).min(max_w);
     let total = w * n as f64 + GAP * (n as f64 - 1.0);
     let x0 = MARGIN + (avail - total) / 2.0;
@@ -108,17 +115,26 @@ impl Layout {
     /// Recompute positions for `view`, keeping existing pods in their slots.
     pub fn update(&mut self, view: &ClusterView) {
         // Top rows.
+        let has_lb_row = view
+            .services
+            .iter()
+            .any(|s| s.type_ == "LoadBalancer" || s.type_ == "ExternalName");
         let ext: Vec<u32> = view
             .clients
             .iter()
             .filter(|c| c.external)
             .map(|c| c.id)
             .collect();
+        let mut y = TOP;
         self.externals = ext
             .iter()
             .copied()
-            .zip(spread(ext.len(), 170.0, EXT_Y, EXT_H))
+            .zip(spread(ext.len(), 170.0, y, EXT_H, 0.0))
             .collect();
+        if !ext.is_empty() {
+            y += EXT_ROW;
+        }
+        let lb_y = y;
         let lbs: Vec<u32> = view
             .services
             .iter()
@@ -128,20 +144,26 @@ impl Layout {
         self.lbs = lbs
             .iter()
             .copied()
-            .zip(spread(lbs.len(), 220.0, LB_Y, LB_H))
+            .zip(spread(lbs.len(), 220.0, lb_y, LB_H, OUTSIDE_W + GAP))
             .collect();
+        if has_lb_row {
+            y += LB_ROW;
+        }
+        let svc_y = y;
         let svcs: Vec<u32> = view.services.iter().map(|s| s.id).collect();
+        let reserve = if has_lb_row { 0.0 } else { OUTSIDE_W + GAP };
         self.services = svcs
             .iter()
             .copied()
-            .zip(spread(svcs.len(), 180.0, SVC_Y, SVC_H))
+            .zip(spread(svcs.len(), 180.0, svc_y, SVC_H, reserve))
             .collect();
         self.nowhere = Rect {
-            x: WIDTH - MARGIN - 70.0,
-            y: LB_Y,
-            w: 70.0,
+            x: WIDTH - MARGIN - OUTSIDE_W,
+            y: if has_lb_row { lb_y + 4.0 } else { svc_y + 5.0 },
+            w: OUTSIDE_W,
             h: 30.0,
         };
+        let nodes_y = svc_y + SVC_ROW;
 
         // Slots: free the slots of pods that left, then place newcomers.
         let live: BTreeMap<u32, u32> = view.pods.iter().map(|p| (p.id, p.node)).collect();
@@ -188,7 +210,7 @@ impl Layout {
             let (row, col) = (i / per_row, i % per_row);
             let r = Rect {
                 x: MARGIN + col as f64 * (node_w + GAP),
-                y: NODES_Y + row as f64 * (node_h + GAP),
+                y: nodes_y + row as f64 * (node_h + GAP),
                 w: node_w,
                 h: node_h,
             };
@@ -213,7 +235,7 @@ impl Layout {
             }
         }
         let node_rows = n.div_ceil(per_row);
-        self.height = NODES_Y + node_rows as f64 * (node_h + GAP) + MARGIN;
+        self.height = nodes_y + node_rows as f64 * (node_h + GAP) + MARGIN;
     }
 
     /// The point a packet at `place` is drawn at.

@@ -9,6 +9,12 @@
 //! window rather than the instant means no hop is ever skipped, and the tail
 //! shows how far it went.
 //!
+//! Hops that arrived a moment ago leave a fading *glow* along their edge
+//! for a fixed stretch of wall-clock time, so a request's path stays
+//! visible after its packets have passed even when each hop lasts only a
+//! few frames. The glow is history, drawn behind the packets; a packet's own
+//! position is always exactly where the simulated clock puts it.
+//!
 //! When more hops overlap the window than can be drawn one by one
 //! ([`AGGREGATE_ABOVE`]), the frame is composed of per-edge [`Flow`]s with a
 //! count instead, so high speeds stay smooth rather than dropping frames.
@@ -16,7 +22,7 @@
 use super::layout::Layout;
 use std::collections::{BTreeMap, VecDeque};
 use svcsim_core::sim::trace::{Hop, PacketKind, Place};
-use svcsim_core::time::SimTime;
+use svcsim_core::time::{SimDuration, SimTime};
 
 /// Above this many hops in one frame, draw flows instead of dots.
 pub const AGGREGATE_ABOVE: usize = 1500;
@@ -110,6 +116,19 @@ fn offset(a: (f64, f64), b: (f64, f64), d: f64) -> ((f64, f64), (f64, f64)) {
     ((a.0 + nx, a.1 + ny), (b.0 + nx, b.1 + ny))
 }
 
+/// At most this many glowing edges per frame (the most recent ones).
+const MAX_GLOWS: usize = 800;
+
+/// A hop that arrived recently, drawn as a fading line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Glow {
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub kind: PacketKind,
+    /// 1.0 just arrived, fading to 0.0.
+    pub alpha: f64,
+}
+
 /// One packet as drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dot {
@@ -137,6 +156,7 @@ pub struct Flow {
 pub struct FrameShapes {
     pub dots: Vec<Dot>,
     pub flows: Vec<Flow>,
+    pub glows: Vec<Glow>,
     /// Hops overlapping the window (drawn as dots or folded into flows).
     pub in_window: usize,
 }
@@ -153,7 +173,12 @@ fn kind_rank(k: PacketKind) -> u8 {
     }
 }
 
-fn place_key(p: &Place) -> (u8, u32) {
+/// A place reduced to an orderable key (kind, index).
+type PlaceKey = (u8, u32);
+/// One edge's endpoints, its packet count, and counts per packet kind.
+type EdgeTally = (Place, Place, u32, [u32; 7]);
+
+fn place_key(p: &Place) -> PlaceKey {
     match p {
         Place::External { client, .. } => (0, *client),
         Place::LoadBalancer { service, .. } => (1, *service),
@@ -163,12 +188,14 @@ fn place_key(p: &Place) -> (u8, u32) {
     }
 }
 
-/// Compose the frame for the window `[start, end]`.
+/// Compose the frame for the window `[start, end]`; hops that arrived
+/// within `glow` before `start` are drawn as glows.
 pub fn compose(
     packets: &Packets,
     layout: &Layout,
     start: SimTime,
     end: SimTime,
+    glow: SimDuration,
     reduced_motion: bool,
 ) -> FrameShapes {
     let idx: Vec<usize> = packets.overlapping(start, end).collect();
@@ -178,8 +205,7 @@ pub fn compose(
     };
     if idx.len() > AGGREGATE_ABOVE {
         // (from, to) → (count, per-kind counts)
-        let mut edges: BTreeMap<((u8, u32), (u8, u32)), (Place, Place, u32, [u32; 7])> =
-            BTreeMap::new();
+        let mut edges: BTreeMap<(PlaceKey, PlaceKey), EdgeTally> = BTreeMap::new();
         for i in idx {
             let Some(f) = packets.get(i) else { continue };
             let e = edges
@@ -211,6 +237,26 @@ pub fn compose(
             });
         }
         return out;
+    }
+    if glow.0 > 0 {
+        let since = SimTime(start.0.saturating_sub(glow.0));
+        let recent: Vec<&Flight> = packets
+            .flights
+            .iter()
+            .filter(|f| f.hop.arrive < start && f.hop.arrive >= since)
+            .collect();
+        for f in recent.iter().rev().take(MAX_GLOWS) {
+            let (a, b) = (layout.anchor(&f.hop.from), layout.anchor(&f.hop.to));
+            let lane = if is_reply(f.hop.packet) { 3.0 } else { -3.0 };
+            let (a, b) = offset(a, b, lane);
+            let age = start.0.saturating_sub(f.hop.arrive.0) as f64 / glow.0 as f64;
+            out.glows.push(Glow {
+                from: a,
+                to: b,
+                kind: f.hop.packet,
+                alpha: (1.0 - age).clamp(0.0, 1.0),
+            });
+        }
     }
     for i in idx {
         let Some(f) = packets.get(i) else { continue };
@@ -341,10 +387,35 @@ mod tests {
         p.push(0, t, h);
         let l = Layout::default();
         // Frame window 0..16ms wholly contains the 50ns hop.
-        let f = compose(&p, &l, SimTime(0), SimTime(16_000_000), false);
+        let f = compose(
+            &p,
+            &l,
+            SimTime(0),
+            SimTime(16_000_000),
+            SimDuration::ZERO,
+            false,
+        );
         assert_eq!(f.dots.len(), 1);
-        let f = compose(&p, &l, SimTime(2_000), SimTime(3_000), false);
+        let f = compose(
+            &p,
+            &l,
+            SimTime(2_000),
+            SimTime(3_000),
+            SimDuration::ZERO,
+            false,
+        );
         assert!(f.dots.is_empty());
+        // Just after it arrived it glows; much later it is gone.
+        let f = compose(
+            &p,
+            &l,
+            SimTime(2_000),
+            SimTime(3_000),
+            SimDuration(5_000),
+            false,
+        );
+        assert_eq!(f.glows.len(), 1);
+        assert!(f.glows[0].alpha > 0.5);
         p.prune(SimTime(2_000));
         assert!(p.is_empty());
     }
@@ -356,7 +427,14 @@ mod tests {
             let (t, h) = hop(i, i + 100, PacketKind::Request);
             p.push(i, t, h);
         }
-        let f = compose(&p, &Layout::default(), SimTime(0), SimTime(10_000), false);
+        let f = compose(
+            &p,
+            &Layout::default(),
+            SimTime(0),
+            SimTime(10_000),
+            SimDuration::ZERO,
+            false,
+        );
         assert!(f.dots.is_empty());
         assert_eq!(f.flows.len(), 1);
         assert_eq!(f.flows[0].count as usize, AGGREGATE_ABOVE + 10);
@@ -375,6 +453,7 @@ mod tests {
         let shapes = FrameShapes {
             dots: vec![mk(0.0, 1), mk(10.0, 2), mk(30.0, 3)],
             flows: vec![],
+            glows: vec![],
             in_window: 3,
         };
         assert_eq!(nearest(&shapes, 8.0, 1.0, 5.0).map(|d| d.seq), Some(2));
