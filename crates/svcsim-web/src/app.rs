@@ -178,11 +178,8 @@ impl AppState {
             hover: None,
             error,
             log_text: String::new(),
-            log_filter: if reduced_motion {
-                LogFilter::All
-            } else {
-                LogFilter::Failures
-            },
+            // Everything, so the log mirrors the animation line by line.
+            log_filter: LogFilter::All,
             reduced_motion,
         }
     }
@@ -280,7 +277,12 @@ fn on_key(ev: &web_sys::KeyboardEvent, act: &Callback<Action>) {
     let on_button = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| el.tag_name().eq_ignore_ascii_case("BUTTON"));
+        .is_some_and(|el| {
+            // Real buttons, and the SVG shapes that act as buttons (pods,
+            // nodes, Services), handle Space themselves.
+            el.tag_name().eq_ignore_ascii_case("BUTTON")
+                || el.get_attribute("role").as_deref() == Some("button")
+        });
     let action = match ev.key().as_str() {
         // Space on a focused button clicks it; leave that alone.
         " " if !on_button => Action::TogglePlay,

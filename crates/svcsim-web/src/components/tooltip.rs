@@ -27,7 +27,11 @@ pub fn tooltip(p: &Props) -> Html {
     html! {
         <div class="tooltip" id="packet-tooltip" role="status">
             <div class="tt-head">
-                <strong>{ format!("{} ({:?})", format::packet_kind(h.packet), h.proto) }</strong>
+                <strong>{ format!("{} ({})", format::packet_kind(h.packet), match h.proto {
+                    svcsim_core::net::Protocol::Tcp => "TCP",
+                    svcsim_core::net::Protocol::Udp => "UDP",
+                    svcsim_core::net::Protocol::Sctp => "SCTP",
+                }) }</strong>
                 { format!(" · request #{}", h.request) }
             </div>
             <div>{ format!("{} → {}", format::place(&h.from), format::place(&h.to)) }</div>

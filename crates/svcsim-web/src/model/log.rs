@@ -8,7 +8,9 @@
 
 use super::format;
 use std::collections::VecDeque;
+use svcsim_core::scenario::ProxyMode;
 use svcsim_core::sim::trace::{K8sEvent, Outcome, TraceEvent, TraceKind};
+use svcsim_core::sim::Command;
 use svcsim_core::time::SimTime;
 
 /// Lines kept in the log; older ones fall off.
@@ -44,10 +46,54 @@ impl LogKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogEntry {
-    pub seq: u64,
+    /// Trace sequence number; `None` for the UI's own notes.
+    pub seq: Option<u64>,
     pub t: SimTime,
     pub kind: LogKind,
     pub text: String,
+}
+
+/// A command in the words a learner would type or see.
+pub fn describe_command(c: &Command) -> String {
+    match c {
+        Command::KillPod { pod } => format!("$ kubectl delete pod {pod}"),
+        Command::CrashPod { pod } => format!("the main container of pod {pod} crashes"),
+        Command::SetPodReadiness { pod, ready } => format!(
+            "the readiness probe of pod {pod} now {}",
+            if *ready { "passes" } else { "fails" }
+        ),
+        Command::FailNode { node } => format!("node {node} stops responding"),
+        Command::RecoverNode { node } => format!("node {node} comes back"),
+        Command::CordonNode { node } => format!("$ kubectl cordon {node}"),
+        Command::UncordonNode { node } => format!("$ kubectl uncordon {node}"),
+        Command::DrainNode { node } => format!("$ kubectl drain {node}"),
+        Command::Scale {
+            deployment,
+            replicas,
+        } => format!("$ kubectl scale deployment {deployment} --replicas={replicas}"),
+        Command::Rollout { deployment, image } => {
+            format!("$ kubectl set image deployment/{deployment} *={image}")
+        }
+        Command::SetExternalTrafficPolicy { service, policy } => {
+            format!("Service {service}: externalTrafficPolicy set to {policy}")
+        }
+        Command::SetSessionAffinity { service, affinity } => {
+            format!("Service {service}: sessionAffinity set to {affinity}")
+        }
+        Command::SetProxyMode { mode } => format!(
+            "kube-proxy switches to {} mode on every node",
+            match mode {
+                ProxyMode::Iptables => "iptables",
+                ProxyMode::Ipvs => "IPVS",
+            }
+        ),
+        Command::SetCloudLoadBalancer { present } => format!(
+            "the cloud load-balancer controller is {}",
+            if *present { "installed" } else { "removed" }
+        ),
+        Command::Apply { objects } => format!("$ kubectl apply ({} object(s))", objects.len()),
+        Command::Delete { kind, name } => format!("$ kubectl delete {kind} {name}"),
+    }
 }
 
 /// The line a trace event becomes, if any (hops are animated, not logged;
@@ -92,7 +138,7 @@ pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
             },
             format!("{} {} {}: {}", k.type_, k.reason, k.object, k.message),
         )),
-        TraceKind::Command { command } => Some((LogKind::Command, format!("command {command:?}"))),
+        TraceKind::Command { command } => Some((LogKind::Command, describe_command(command))),
         TraceKind::Endpoints {
             service,
             ready,
@@ -117,23 +163,28 @@ impl Log {
     /// Add the line for trace event number `seq`, unless it was logged
     /// already (replay after a scrub).
     pub fn add(&mut self, seq: u64, ev: &TraceEvent) {
-        if self.entries.back().is_some_and(|e| e.seq >= seq) {
+        if self
+            .entries
+            .iter()
+            .rev()
+            .find_map(|e| e.seq)
+            .is_some_and(|last| last >= seq)
+        {
             return;
         }
         if let Some((kind, text)) = describe(ev) {
             self.push(LogEntry {
-                seq,
+                seq: Some(seq),
                 t: ev.t,
                 kind,
                 text,
             });
         }
     }
-    /// A line that is not a trace event (scrubs, restarts). It shares the
-    /// sequence number of the last trace event seen.
-    pub fn note(&mut self, seq: u64, t: SimTime, text: String) {
+    /// A line that is not a trace event (a jump in time, a dropped branch).
+    pub fn note(&mut self, t: SimTime, text: String) {
         self.push(LogEntry {
-            seq,
+            seq: None,
             t,
             kind: LogKind::Command,
             text,
@@ -215,5 +266,9 @@ mod tests {
         l.add(1, &pod_ev(20, "Ready"));
         assert_eq!(l.entries.len(), 2);
         assert_eq!(l.entries[1].text, "pod web-1 is Ready");
+        // A note does not hide the next trace line.
+        l.note(SimTime(20), "jumped".into());
+        l.add(2, &pod_ev(30, "Terminating"));
+        assert_eq!(l.entries.len(), 4);
     }
 }
