@@ -21,7 +21,9 @@ fn recorded_rule_hits_match_the_nodes_rules() {
         while sim.next_event_time().is_some_and(|t| t <= end) {
             sim.step();
             for ev in sim.drain_trace() {
-                let TraceKind::Hop(h) = &ev.kind else { continue };
+                let TraceKind::Hop(h) = &ev.kind else {
+                    continue;
+                };
                 if h.decision.rules.is_empty() {
                     continue;
                 }
@@ -45,17 +47,17 @@ fn recorded_rule_hits_match_the_nodes_rules() {
                         .table(table)
                         .and_then(|t| t.chain(&hit.chain))
                         .unwrap_or_else(|| panic!("{name}: {node} has no chain {}", hit.chain));
-                    let rule = chain
-                        .rules
-                        .get(hit.index as usize)
-                        .unwrap_or_else(|| panic!("{name}: {node} {} has no rule {}", hit.chain, hit.index));
+                    let rule = chain.rules.get(hit.index as usize).unwrap_or_else(|| {
+                        panic!("{name}: {node} {} has no rule {}", hit.chain, hit.index)
+                    });
                     match &rule.target {
                         Some(Target::Jump(c)) | Some(Target::Goto(c)) => {
                             if let Some(next) = h.decision.rules.get(i + 1) {
                                 // The next hit is in the jumped-to chain, or
                                 // (when nothing there matched) back in a
                                 // chain already on the walk.
-                                let earlier = h.decision.rules[..=i].iter().any(|x| x.chain == next.chain);
+                                let earlier =
+                                    h.decision.rules[..=i].iter().any(|x| x.chain == next.chain);
                                 let builtin = next.chain.chars().all(|ch| ch.is_ascii_uppercase());
                                 assert!(
                                     next.chain == *c || earlier || builtin,
@@ -74,6 +76,9 @@ fn recorded_rule_hits_match_the_nodes_rules() {
                 checked += 1;
             }
         }
-        assert!(checked > 0 || matches!(*name, "externalname" | "headless"), "{name}: no packet walked the rules");
+        assert!(
+            checked > 0 || matches!(*name, "externalname" | "headless"),
+            "{name}: no packet walked the rules"
+        );
     }
 }

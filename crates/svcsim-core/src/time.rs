@@ -6,11 +6,15 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// A point in simulated time, in nanoseconds since the run started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct SimTime(pub u64);
 
 /// A span of simulated time, in nanoseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct SimDuration(pub u64);
 
 impl SimTime {
@@ -71,13 +75,17 @@ impl SimDuration {
         let mut total: u64 = 0;
         let mut rest = s;
         while !rest.is_empty() {
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             if digits == 0 {
                 return None;
             }
             let n: u64 = rest[..digits].parse().ok()?;
             rest = &rest[digits..];
-            let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let mult: u64 = match &rest[..unit_len] {
                 "h" => 3_600_000_000_000,
                 "m" => 60_000_000_000,
@@ -121,7 +129,12 @@ impl Add for SimDuration {
 impl fmt::Display for SimTime {
     /// `12.345678s`: seconds with microsecond precision.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}s", self.0 / 1_000_000_000, (self.0 % 1_000_000_000) / 1_000)
+        write!(
+            f,
+            "{}.{:06}s",
+            self.0 / 1_000_000_000,
+            (self.0 % 1_000_000_000) / 1_000
+        )
     }
 }
 
@@ -145,8 +158,14 @@ mod tests {
     #[test]
     fn parse_durations() {
         assert_eq!(SimDuration::parse("90s"), Some(SimDuration::from_secs(90)));
-        assert_eq!(SimDuration::parse("1m30s"), Some(SimDuration::from_secs(90)));
-        assert_eq!(SimDuration::parse("1500ms"), Some(SimDuration::from_millis(1500)));
+        assert_eq!(
+            SimDuration::parse("1m30s"),
+            Some(SimDuration::from_secs(90))
+        );
+        assert_eq!(
+            SimDuration::parse("1500ms"),
+            Some(SimDuration::from_millis(1500))
+        );
         assert_eq!(SimDuration::parse("12"), Some(SimDuration::from_secs(12)));
         assert_eq!(SimDuration::parse("abc"), None);
         assert_eq!(SimDuration::parse("5x"), None);

@@ -49,7 +49,11 @@ pub struct ServiceSpec {
     pub health_check_node_port: Option<i32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancer_source_ranges: Vec<String>,
-    #[serde(rename = "loadBalancerIP", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancerIP",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer_class: Option<String>,
@@ -103,7 +107,9 @@ pub struct ServiceStatus {
 
 impl ServiceStatus {
     pub fn is_empty(&self) -> bool {
-        self.load_balancer.as_ref().is_none_or(|lb| lb.ingress.is_empty())
+        self.load_balancer
+            .as_ref()
+            .is_none_or(|lb| lb.ingress.is_empty())
     }
 }
 
