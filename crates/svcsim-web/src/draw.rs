@@ -105,7 +105,9 @@ pub fn draw(canvas: &HtmlCanvasElement, e: &Engine, wall_ms: f64) {
     ctx.set_font("bold 11px system-ui, sans-serif");
     for (i, l) in e.labels.items.iter().enumerate() {
         let (x, y) = e.layout.anchor(&l.at);
-        let y = y - 14.0 - (i % 3) as f64 * 15.0;
+        // Above the place, stacked a little so neighbours do not cover each
+        // other, but never off the top of the picture.
+        let y = (y - 14.0 - (i % 3) as f64 * 15.0).max(14.0);
         let text = if l.count > 1 {
             format!("{} ×{}", l.text, l.count)
         } else {
