@@ -31,8 +31,10 @@ pub fn help(p: &Props) -> Html {
         ("Esc", "close this help"),
     ];
     html! {
-        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title" id="help">
-            <div class="dialog">
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title" id="help"
+            onclick={p.act.reform(|_: MouseEvent| Action::Help(false))}>
+            // Clicks inside the dialog stay inside it; only the backdrop closes.
+            <div class="dialog" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2 id="help-title">{ "How to use svcsim" }</h2>
                 <table class="keys">
                     <tbody>
