@@ -9,7 +9,9 @@ use crate::scenario::ProxyMode;
 use serde::{Deserialize, Serialize};
 
 /// An intervention. Pods, nodes, Deployments and Services are named as
-/// `namespace/name` or just `name` (namespace `default`); nodes by name.
+/// `namespace/name` or just `name` (namespace `default`); nodes by name. A
+/// pod name ending in `*` is a prefix (generated names are not known in
+/// advance): it picks the first live pod with that prefix in name order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "camelCase")]
 pub enum Command {

@@ -62,19 +62,6 @@ fn parse_qtype(s: &str) -> Result<QType, String> {
     })
 }
 
-/// Load the objects with the lenient loader, after re-encoding the stream as
-/// JSON with YAML 1.2 booleans (see `cmd/reach.rs`, `load`: the loader reads
-/// YAML 1.1 booleans, so a bare `y` or `n` would not decode as a name).
-fn load(text: &str) -> Result<Loaded, String> {
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple_with_options(
-        text,
-        serde_saphyr::options! { strict_booleans: true },
-    )
-    .map_err(|e| format!("YAML: {e}"))?;
-    let json: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
-    parse_objects(&json.join("\n---\n"))
-}
-
 /// The cluster DNS Service's address, as kubelet's `--cluster-dns` would be.
 fn nameserver(objects: &[Object]) -> String {
     objects
@@ -112,7 +99,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         },
         None => {
             let text = super::read_input(&args.file)?;
-            load(&text).map_err(|e| CliError::usage(format!("{}: {e}", args.file)))?
+            parse_objects(&text).map_err(|e| CliError::usage(format!("{}: {e}", args.file)))?
         }
     };
     let opts = ZoneOptions {

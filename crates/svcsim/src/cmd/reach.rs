@@ -17,7 +17,7 @@ use svcsim_core::net::{Ipv4Addr, Protocol};
 use svcsim_core::netpol::{
     service_target_port, DirectionVerdict, Peer, PolicyIndex, Reach, Reason,
 };
-use svcsim_manifests::lenient::{parse_objects, Loaded};
+use svcsim_manifests::lenient::parse_objects;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -48,21 +48,6 @@ fn parse_proto(s: &str) -> Result<Protocol, String> {
     Protocol::parse(s).ok_or_else(|| format!("unknown protocol {s:?}: expected TCP, UDP or SCTP"))
 }
 
-/// Load the objects with the lenient loader. The stream is first re-encoded
-/// as JSON with YAML 1.2 booleans: the loader reads YAML 1.1 booleans, so a
-/// namespace named `y` (as in Kubernetes' netpol e2e suite) would otherwise
-/// arrive as `true` and fail to decode. A no-op for files without such
-/// scalars.
-fn load(text: &str) -> Result<Loaded, String> {
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple_with_options(
-        text,
-        serde_saphyr::options! { strict_booleans: true },
-    )
-    .map_err(|e| format!("YAML: {e}"))?;
-    let json: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
-    parse_objects(&json.join("\n---\n"))
-}
-
 fn split_key<'a>(flag: &str, key: &'a str) -> Result<(&'a str, &'a str), CliError> {
     match key.split_once('/') {
         Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
@@ -87,7 +72,8 @@ fn find_peer<'a>(index: &'a PolicyIndex, flag: &str, arg: &str) -> Result<Peer<'
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let text = super::read_input(&args.file)?;
-    let loaded = load(&text).map_err(|e| CliError::usage(format!("{}: {e}", args.file)))?;
+    let loaded =
+        parse_objects(&text).map_err(|e| CliError::usage(format!("{}: {e}", args.file)))?;
     let index = PolicyIndex::from_objects(&loaded.objects);
     for w in index.warnings() {
         eprintln!("svcsim: warning: {w}");
