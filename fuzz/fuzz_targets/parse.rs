@@ -1,9 +1,9 @@
 //! Fuzz target: arbitrary bytes through the whole strict loading path
 //! (YAML/JSON parse, strict decode, defaulting, allocation, validation) and,
-//! when that succeeds, export and reload. The loader runs in a browser tab,
-//! so the property is simply "never panics, never hangs"; libFuzzer's
-//! timeout catches the second. A hook for building the simulation from the
-//! loaded objects goes here once the engine exposes one.
+//! when that succeeds, building the simulation and running it briefly
+//! (checking its invariants), then export and reload. All of this runs in a
+//! browser tab, so the property is "never panics, never hangs"; libFuzzer's
+//! timeout catches the second.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -201,6 +201,16 @@ pub fn fuzz_one(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = lenient::parse_objects(&text);
     if let Ok(loaded) = load(&text, "fuzz.yaml") {
+        // Whatever loads must also build and run: a short, bounded run so
+        // a fuzz iteration stays fast.
+        if let Ok(mut sim) = svcsim_core::Sim::new(loaded.objects.clone(), loaded.scenario.clone())
+        {
+            sim.set_tracing(false);
+            sim.run_until(svcsim_core::SimTime::from_millis(200));
+            if let Err(e) = sim.check_invariants() {
+                panic!("invariant broken: {e}");
+            }
+        }
         let yaml = export::to_yaml(&loaded.manifests);
         match load(&yaml, "exported.yaml") {
             Ok(again) => {
