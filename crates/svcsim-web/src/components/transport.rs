@@ -36,7 +36,7 @@ pub fn transport(p: &Props) -> Html {
     let end_ms = s.horizon.max(s.duration).0 / 1_000_000;
     let now_ms = s.now.0 / 1_000_000;
     html! {
-        <div class="transport" role="toolbar" aria-label="Time controls">
+        <div class="transport" role="group" aria-label="Time controls">
             <button type="button" id="play" onclick={play} aria-pressed={s.playing.to_string()}
                 title="Play or pause (Space)">
                 { if s.playing { "⏸ Pause" } else { "▶ Play" } }
@@ -54,8 +54,15 @@ pub fn transport(p: &Props) -> Html {
             <span class="timeline">
                 <label for="timeline">{ "Time" }</label>
                 <input id="timeline" type="range" min="0" max={end_ms.to_string()} step="100"
-                    value={now_ms.to_string()} oninput={seek}
+                    value={now_ms.to_string()} oninput={seek} list="command-marks"
                     aria-valuetext={format::sim_time(s.now)} />
+                // Tick marks where recorded commands apply: scrubbing back
+                // over one and playing again re-applies it there.
+                <datalist id="command-marks">
+                    { for s.command_times.iter().map(|t| html! {
+                        <option value={(t.0 / 1_000_000).to_string()}></option>
+                    }) }
+                </datalist>
                 <output id="clock" for="timeline">{ format::sim_time(s.now) }</output>
             </span>
             <span class="trace-counter" title={format!("Trace events consumed so far · {} command(s) recorded · {} checkpoint(s) for scrubbing", s.commands, s.checkpoints)}>

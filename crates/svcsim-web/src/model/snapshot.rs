@@ -30,6 +30,8 @@ pub struct Snapshot {
     pub events: Vec<EventRow>,
     pub in_flight: usize,
     pub commands: usize,
+    /// When the recorded commands apply (marks on the timeline).
+    pub command_times: Vec<SimTime>,
     pub checkpoints: usize,
 }
 
@@ -62,6 +64,7 @@ impl Snapshot {
             events: e.events.rows.iter().cloned().collect(),
             in_flight: e.shapes.in_window,
             commands: e.recorded_commands().len(),
+            command_times: e.recorded_commands().iter().map(|(t, _)| *t).collect(),
             checkpoints: e.checkpoint_count(),
             view,
         }
