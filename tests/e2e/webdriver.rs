@@ -1,5 +1,6 @@
 //! A tiny blocking WebDriver client for chromedriver, over `std::net` with
-//! `serde_json`.
+//! `serde_json`: the browser end-to-end test's (`tests/e2e.rs`) only way to
+//! drive Chromium.
 //!
 //! Why not a crate: the well-kept WebDriver crates (fantoccini, thirtyfour)
 //! are async and pull in tokio, hyper and a TLS stack, several minutes of
@@ -11,13 +12,15 @@
 //! /session/{id}/se/log` (type `browser`) returns the console messages and
 //! failed loads that `goog:loggingPrefs` asks chromedriver to record.
 
-use crate::util::Result;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Errors are messages for a human, already carrying their context.
+pub type Result<T, E = String> = std::result::Result<T, E>;
 
 /// A chromedriver process, killed when dropped.
 #[derive(Debug)]

@@ -7,6 +7,7 @@
 //! cargo xtask test          # everything CI runs, in order, failing fast
 //! cargo xtask e2e [--no-build]   # only the browser test of the built site
 //! cargo xtask js [--out DIR]      # svcsim-js as an ES module (default target/js/pkg)
+//! cargo xtask bench-browser [--no-build]   # frame time, first moving packet, bundle size
 //! cargo xtask setup         # only install the tools
 //! ```
 //!
@@ -24,16 +25,27 @@
 //!    (which also checks that the core's determinism hash matches native);
 //! 5. the release site build with trunk, at `/` into `dist/` and at
 //!    `/svcsim/` into `target/e2e/dist-svcsim/`;
-//! 6. the end-to-end browser test of both builds ([`e2e`]).
+//! 6. the end-to-end browser test of both builds: the xtask serves them and
+//!    runs `cargo test -p svcsim-tests --test e2e` (`tests/e2e.rs`) against
+//!    them ([`browser`]).
+//!
+//!
+//! `cargo xtask bench-browser` builds the site (release) into `dist/`,
+//! serves it, and runs the `bench_browser` test of `tests/e2e.rs` in the
+//! same headless Chromium: time from navigation start to the first trace
+//! event and the first packet drawn (three fresh loads), and
+//! `requestAnimationFrame` intervals over 5 s at 100× in each built-in of
+//! the tour, with the number of hops in view. It prints those with the
+//! shipped bytes (raw and gzip -9) against the targets; BENCHMARKS.md
+//! "Browser" records a run.
 //!
 //! `XTASK_SKIP=wasm,e2e` (any of `fmt,clippy,native,wasm,site,e2e`) skips
 //! steps for a quicker local loop; the default runs everything.
 
-mod e2e;
+mod browser;
 mod server;
 mod tools;
 mod util;
-mod webdriver;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -51,6 +63,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   e2e [--no-build]    build the site at / and /svcsim/ and run the browser test
   js [--out DIR]      build svcsim-js as an ES module (wasm-bindgen --target web) into DIR
                       (default target/js/pkg)
+  bench-browser [--no-build]
+                      build the site, then measure frame time, first moving packet and bundle size
   setup               install the tools the other commands need
 
 Set XTASK_SKIP=fmt,clippy,native,wasm,site,e2e to skip steps of `test`.";
@@ -64,6 +78,7 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("e2e") => e2e_cmd(&args[1..]),
         Some("js") => js(&args[1..]),
+        Some("bench-browser") => bench_browser(&args[1..]),
         Some("setup") => setup(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -336,25 +351,9 @@ fn native_trace_hash() -> Result<String> {
     Ok(hash.to_string())
 }
 
-/// The two builds the e2e test checks: at the root and under a sub-path.
-fn e2e_sites() -> Vec<e2e::Site> {
-    vec![
-        e2e::Site {
-            label: "root".into(),
-            dist: util::root().join("dist"),
-            prefix: "/".into(),
-        },
-        e2e::Site {
-            label: "subpath".into(),
-            dist: util::target_dir().join("e2e").join("dist-svcsim"),
-            prefix: "/svcsim/".into(),
-        },
-    ]
-}
-
 fn e2e_cmd(args: &[String]) -> Result<()> {
     let o = Opts::parse(args, &[], &["--no-build"])?;
-    let sites = e2e_sites();
+    let sites = browser::e2e_sites();
     if !o.flag("--no-build") {
         tools::ensure_site_tools()?;
         for s in &sites {
@@ -362,8 +361,113 @@ fn e2e_cmd(args: &[String]) -> Result<()> {
         }
     }
     step("checking the browser");
-    let browser = tools::ensure_browser()?;
-    e2e::run(&browser, &sites)
+    let chromium = tools::ensure_browser()?;
+    browser::e2e(&chromium, &sites)
+}
+
+fn bench_browser(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args, &[], &["--no-build"])?;
+    let site = browser::Site {
+        label: "bench".into(),
+        dist: util::root().join("dist"),
+        prefix: "/".into(),
+    };
+    if !o.flag("--no-build") {
+        tools::ensure_site_tools()?;
+        build_site(&site.dist, &site.prefix)?;
+    }
+    step("checking the browser");
+    let chromium = tools::ensure_browser()?;
+    let json_path = browser::out_dir().join("bench-browser.json");
+    let _ = std::fs::remove_file(&json_path);
+    step("measuring in headless Chromium (cargo test -p svcsim-tests --test e2e bench_browser)");
+    browser::run_test_target(
+        &chromium,
+        std::slice::from_ref(&site),
+        Some("bench_browser"),
+        &[("SVCSIM_BENCH_OUT", json_path.display().to_string())],
+    )?;
+    let text = std::fs::read_to_string(&json_path)
+        .map_err(|e| format!("the benchmark wrote no {}: {e}", json_path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", json_path.display()))?;
+
+    // Bundle: what a visitor downloads (wasm + JS + CSS; the HTML is tiny).
+    let mut bundle = Vec::new();
+    let entries = std::fs::read_dir(&site.dist)
+        .map_err(|e| format!("reading {}: {e}", site.dist.display()))?;
+    for e in entries.flatten() {
+        let p = e.path();
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        if matches!(ext, "wasm" | "js" | "css") {
+            let (raw, gz) = browser::sizes(&p);
+            bundle.push((ext.to_string(), raw, gz));
+        }
+    }
+    bundle.sort();
+    let (raw, gz) = bundle
+        .iter()
+        .fold((0, 0), |(r, g), (_, a, b)| (r + a, g + b));
+    let kb = |b: u64| b as f64 / 1000.0;
+    println!(
+        "
+## bundle (dist/)
+| kind | raw KB | gzip -9 KB |
+|---|---:|---:|"
+    );
+    for (ext, r, g) in &bundle {
+        println!("| {ext} | {:.1} | {:.1} |", kb(*r), kb(*g));
+    }
+    println!(
+        "| **total** | {:.1} | **{:.1}** (target ≤ 300) |",
+        kb(raw),
+        kb(gz)
+    );
+
+    let ms = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);
+    println!(
+        "
+## time to first moving packet (ms from navigation start)
+| load | wasm up (canvas sized) | first trace event | first packet drawn |
+|---|---:|---:|---:|"
+    );
+    let mut firsts = Vec::new();
+    for (i, l) in v["loads"].as_array().into_iter().flatten().enumerate() {
+        firsts.push(ms(&l["firstCanvas"]));
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} |",
+            i + 1,
+            ms(&l["canvasReady"]),
+            ms(&l["firstTrace"]),
+            ms(&l["firstCanvas"])
+        );
+    }
+    firsts.sort_by(f64::total_cmp);
+    if let Some(m) = firsts.get(firsts.len() / 2) {
+        println!("median first packet drawn: {m:.0} ms (target < 500)");
+    }
+
+    println!(
+        "
+## frame time at 100× (5 s after 1 s warm-up)
+| scenario | frames | median ms | p95 ms | fps (median) | hops in view (median / max) |
+|---|---:|---:|---:|---:|---:|"
+    );
+    for f in v["frames"].as_array().into_iter().flatten() {
+        let med = ms(&f["median_ms"]);
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.0} | {:.0} / {:.0} |",
+            f["scenario"].as_str().unwrap_or("?"),
+            f["frames"],
+            med,
+            ms(&f["p95_ms"]),
+            1000.0 / med,
+            ms(&f["inflight_median"]),
+            ms(&f["inflight_max"])
+        );
+    }
+    println!("(targets: median frame ≤ 16.7 ms with 2,000 packets in flight)");
+    Ok(())
 }
 
 fn test(args: &[String]) -> Result<()> {
@@ -458,7 +562,7 @@ fn test(args: &[String]) -> Result<()> {
     if on("wasm") {
         timed("wasm tests", &mut || wasm_tests())?;
     }
-    let sites = e2e_sites();
+    let sites = browser::e2e_sites();
     if on("site") {
         timed("site build", &mut || {
             for s in &sites {
@@ -470,8 +574,8 @@ fn test(args: &[String]) -> Result<()> {
     if on("e2e") {
         timed("e2e", &mut || {
             step("checking the browser");
-            let browser = tools::ensure_browser()?;
-            e2e::run(&browser, &sites)
+            let chromium = tools::ensure_browser()?;
+            browser::e2e(&chromium, &sites)
         })?;
     }
     eprintln!("\nall steps passed:");

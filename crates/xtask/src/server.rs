@@ -18,6 +18,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One answered request: path as requested and the status sent.
@@ -27,26 +28,28 @@ pub struct Hit {
     pub status: u16,
 }
 
-/// A running server.
+/// A running server; dropping it stops accepting connections.
 #[derive(Debug)]
 pub struct Server {
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Server {
     /// Serve `dist` under `prefix` (`/` or `/sub/path/`) on `listener` from a
-    /// background thread that lives as long as the process.
+    /// background thread, until the `Server` is dropped.
     pub fn start(listener: TcpListener, dist: PathBuf, prefix: &str) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
         let hits = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
         let site = Arc::new(Site {
             dist,
             prefix: normalise_prefix(prefix),
         });
-        let log = hits.clone();
-        std::thread::spawn(move || accept_loop(listener, site, log, false));
-        Ok(Server { addr, hits })
+        let (log, halt) = (hits.clone(), stop.clone());
+        std::thread::spawn(move || accept_loop(listener, site, log, false, &halt));
+        Ok(Server { addr, hits, stop })
     }
 
     /// Every request answered so far.
@@ -60,13 +63,30 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        // The accept loop blocks in `accept`; flag it, then wake it with one
+        // connection of our own so it sees the flag and returns (closing the
+        // listener).
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
 /// Serve in the foreground until the process is killed, logging requests.
 pub fn serve_forever(listener: TcpListener, dist: PathBuf, prefix: &str) {
     let site = Arc::new(Site {
         dist,
         prefix: normalise_prefix(prefix),
     });
-    accept_loop(listener, site, Arc::new(Mutex::new(Vec::new())), true);
+    let never = AtomicBool::new(false);
+    accept_loop(
+        listener,
+        site,
+        Arc::new(Mutex::new(Vec::new())),
+        true,
+        &never,
+    );
 }
 
 /// `svcsim/` or `/svcsim` → `/svcsim/`; empty → `/`.
@@ -84,8 +104,17 @@ struct Site {
     prefix: String,
 }
 
-fn accept_loop(listener: TcpListener, site: Arc<Site>, hits: Arc<Mutex<Vec<Hit>>>, verbose: bool) {
+fn accept_loop(
+    listener: TcpListener,
+    site: Arc<Site>,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    verbose: bool,
+    stop: &AtomicBool,
+) {
     for conn in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
         let Ok(stream) = conn else { continue };
         let site = site.clone();
         let hits = hits.clone();
