@@ -74,7 +74,7 @@ pub fn counters(p: &Props) -> Html {
                 let n = pods.len().max(1) as f64;
                 html! {
                     <div class="share-group">
-                        <div class="share-title">{ format!("{g} · expected 1/{} each", pods.len()) }</div>
+                        <div class="share-title">{ format!("{g} · {} pods served · even share 1/{} (marker)", pods.len(), pods.len()) }</div>
                         { for pods.iter().map(|(pod, c)| {
                             let share = if total == 0 { 0.0 } else { *c as f64 / total as f64 };
                             // "microservice-one-5dc5fb7ff5-k44bl" → "5dc5fb7ff5-k44bl":

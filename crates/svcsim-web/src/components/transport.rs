@@ -39,9 +39,9 @@ pub fn transport(p: &Props) -> Html {
         <div class="transport" role="group" aria-label="Time controls">
             <button type="button" id="play" onclick={play} aria-pressed={s.playing.to_string()}
                 title="Play or pause (Space)">
-                { if s.playing { "⏸ Pause" } else { "▶ Play" } }
+                { if s.playing { "‖ Pause" } else { "▶ Play" } }
             </button>
-            <button type="button" id="step" onclick={step} title="Step to the next event (→)">{ "⏭ Step" }</button>
+            <button type="button" id="step" onclick={step} title="Step to the next event (→)">{ "→| Step" }</button>
             <button type="button" id="back" onclick={back} title="Back 10 simulated seconds (←)">{ "−10 s" }</button>
             <button type="button" id="forward" onclick={fwd} title="Forward 10 simulated seconds (Shift+→)">{ "+10 s" }</button>
             <span class="speed">
