@@ -77,6 +77,8 @@ pub struct Engine {
     pub dark: bool,
     /// The packet under the pointer (trace sequence number), highlighted.
     pub hover_seq: Option<u64>,
+    /// A hop mentioned a pod the layout has not placed yet.
+    needs_layout: bool,
     /// Wall time of the last frame, for labels raised outside a frame.
     last_wall_ms: f64,
     /// Loader warnings, for the banner.
@@ -150,6 +152,7 @@ impl Engine {
             reduced_motion: false,
             dark: false,
             hover_seq: None,
+            needs_layout: false,
             last_wall_ms: 0.0,
             warnings: Vec::new(),
         })
@@ -204,6 +207,14 @@ impl Engine {
             self.window = (before, self.now());
         }
         self.labels.expire(wall_ms);
+        if self.needs_layout {
+            // A pod appeared since the last snapshot and already has
+            // traffic: place it now rather than fly its packets to the
+            // fallback spot until the next snapshot.
+            self.needs_layout = false;
+            let v = self.sim.view();
+            self.layout.update(&v);
+        }
         self.recompose();
     }
 
@@ -319,7 +330,12 @@ impl Engine {
             }
         }
         match ev.kind {
-            TraceKind::Hop(h) => self.packets.push(seq, ev.t, h),
+            TraceKind::Hop(h) => {
+                if !self.layout.knows(&h.to) || !self.layout.knows(&h.from) {
+                    self.needs_layout = true;
+                }
+                self.packets.push(seq, ev.t, h)
+            }
             TraceKind::Event(k) => self.events.add(seq, ev.t, &k),
             _ => {}
         }

@@ -238,6 +238,16 @@ impl Layout {
         self.height = nodes_y + node_rows as f64 * (node_h + GAP) + MARGIN;
     }
 
+    /// True when `place` has a position of its own (not the fallback), so
+    /// the engine knows when a brand-new pod needs a layout pass before
+    /// the next snapshot.
+    pub fn knows(&self, place: &Place) -> bool {
+        match place {
+            Place::Pod { pod, .. } => self.pods.contains_key(pod) || self.gone.contains_key(pod),
+            _ => true,
+        }
+    }
+
     /// The point a packet at `place` is drawn at.
     pub fn anchor(&self, place: &Place) -> (f64, f64) {
         let r = match place {
