@@ -416,13 +416,13 @@ fn kill_pod(session: &Session) -> Result<()> {
     let pod = session.execute(
         "const p = [...document.querySelectorAll('g.pod[data-pod]')]
            .find(g => !g.classList.contains('client') && !g.classList.contains('system')
-                      && g.dataset.status === 'Running');
+                      && g.dataset.status === 'Ready');
          return p ? p.dataset.pod : null;",
         json!([]),
     )?;
     let pod = pod
         .as_str()
-        .ok_or("no Running workload pod (g.pod[data-pod], not client/system) to delete")?
+        .ok_or("no Ready workload pod (g.pod[data-pod], not client/system) to delete")?
         .to_string();
     let sel = format!("g.pod[data-pod=\"{pod}\"]");
     click(session, &sel)?;
@@ -439,30 +439,28 @@ fn kill_pod(session: &Session) -> Result<()> {
     let st = wait_for(
         Duration::from_secs(20),
         "the pod to show Terminating or go",
-        || Ok(status(session)?.filter(|s| s == "Terminating" || s == "(gone)")),
+        || Ok(status(session)?.filter(|s| ["Terminating", "Gone", "(gone)"].contains(&s.as_str()))),
     )?;
     println!("{pod}: {st}");
-    // The grace period is simulated seconds; go faster to see it end.
+    // Requests keep succeeding while it terminates and after: over the
+    // next 200 requests (at 10×, so in seconds), at most 5% fail (a few
+    // connections can still hit the pod through a not-yet-synced rule, as
+    // in a real cluster).
     set_speed(session, SPEED_10X)?;
-    wait_for(
-        Duration::from_secs(60),
-        "the deleted pod to leave its node",
-        || Ok(status(session)?.filter(|s| s == "(gone)")),
-    )?;
-    let (r1, f1) = requests_and_failures(session)?;
-    let r2 = wait_count_above(session, "requests", r1 + 100, 60)?;
-    let (r2, f2) = (r2, requests_and_failures(session)?.1);
-    let ok_share = 1.0 - (f2 - f1) as f64 / (r2 - r1).max(1) as f64;
+    let r2 = wait_count_above(session, "requests", r0 + 200, 60)?;
+    let f2 = requests_and_failures(session)?.1;
+    let ok_share = 1.0 - (f2 - f0) as f64 / (r2 - r0).max(1) as f64;
+    let end = status(session)?.unwrap_or_default();
     println!(
-        "{pod} gone; failures {f0} → {f1} during termination, then {} of the next {} requests failed",
-        f2 - f1,
-        r2 - r1
+        "{} of the {} requests since the delete failed; {pod} is now {end}",
+        f2 - f0,
+        r2 - r0
     );
     if ok_share < 0.95 {
         return Err(format!(
             "after deleting {pod}, only {:.1}% of the next {} requests succeeded",
             ok_share * 100.0,
-            r2 - r1
+            r2 - r0
         ));
     }
     Ok(())
@@ -474,7 +472,7 @@ fn etp_local_drops(session: &Session) -> Result<()> {
     println!("-- externalTrafficPolicy Local (nodeport)");
     load_scenario(session, "nodeport")?;
     set_speed(session, SPEED_1X)?;
-    click(session, "g[data-node=\"node-1\"]").or_else(|_| click(session, "g [data-node]"))?;
+    click(session, "[data-node=\"node-1\"] .node-header")?;
     click_when_there(session, "#act-drain")?;
     click(session, "[data-service=\"default/ms-service-nodeport\"]")?;
     let label = wait_for(Duration::from_secs(10), "#act-etp to offer Local", || {
