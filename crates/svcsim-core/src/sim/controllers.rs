@@ -1066,8 +1066,19 @@ impl Sim {
         kp.synced = kp.view.clone();
         kp.rules = None;
         kp.ipvs = None;
-        // Entries whose timeout passed are gone by now.
+        // Entries whose timeout passed are gone by now, and kube-proxy
+        // clears UDP entries to endpoints that stopped serving
+        // (pkg/proxy/conntrack/cleanup.go, CleanStaleEntries); TCP entries
+        // outlive rule changes until they time out.
         kp.conntrack.expire(self.now);
+        if !kp.conntrack.is_empty() {
+            let view = kp.synced.clone();
+            let facts = self.node_facts(n);
+            self.proxies[n.idx()]
+                .conntrack
+                .clean_stale_udp(&view.services, &view.slices, &facts);
+        }
+        let kp = &mut self.proxies[n.idx()];
         kp.last_sync = Some(self.now);
         let version = kp.synced.version;
         if self.tracing {
