@@ -96,6 +96,35 @@ fn builtin_scenario_runs_and_matches_native_trace_hash() {
     assert!(json.contains("\"pods\""), "{json}");
 }
 
+/// The native trace hashes of every built-in's first 20 simulated seconds,
+/// pinned by `tests/determinism.rs`.
+const NATIVE_HASHES: &str = include_str!("../../../tests/data/determinism/hashes.txt");
+
+#[wasm_bindgen_test]
+fn builtin_hashes_in_the_browser_equal_the_pinned_native_hashes() {
+    for name in ["clusterip", "mixed", "rollout"] {
+        let line = NATIVE_HASHES
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} is not in hashes.txt"));
+        let mut fields = line.split_whitespace().skip(1);
+        let (native, count) = (fields.next().unwrap(), fields.next().unwrap());
+        let mut sim = JsSim::create(name, JsValue::UNDEFINED).unwrap();
+        let mut events = 0u32;
+        for s in 1..=20 {
+            sim.run_until(s as f64 * 1e9).unwrap();
+            let batch: js_sys::Array = sim.drain_trace().unwrap().dyn_into().unwrap();
+            events += batch.length();
+        }
+        assert_eq!(
+            sim.trace_hash(),
+            native,
+            "{name}: wasm and native traces differ"
+        );
+        assert_eq!(events.to_string(), count, "{name}: event counts differ");
+    }
+}
+
 #[wasm_bindgen_test]
 fn unknown_scenarios_and_bad_times_are_errors() {
     assert!(JsSim::create("no-such-scenario", JsValue::UNDEFINED).is_err());
