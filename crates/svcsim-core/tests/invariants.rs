@@ -30,11 +30,11 @@ fn scenario(seed: u64) -> (Vec<Object>, ScenarioSpec) {
     let types = ["ClusterIP", "NodePort", "LoadBalancer"];
     for a in 0..apps {
         let name = format!("app{a}");
-        objects.push(Object::Deployment(deployment(
-            &name,
-            r.below(5) as i32,
-            8080,
-        )));
+        let mut d = deployment(&name, r.below(5) as i32, 8080);
+        // Short grace periods so deletions finish within the run and the
+        // "terminating pods go away" invariant is exercised.
+        d.spec.template.spec.termination_grace_period_seconds = Some(r.below(4) as i64);
+        objects.push(Object::Deployment(d));
         let ty = types[r.below(3) as usize];
         let mut svc = service(&name, &name, ty, 80, 8080);
         if r.chance(1, 3) {
@@ -75,6 +75,13 @@ fn scenario(seed: u64) -> (Vec<Object>, ScenarioSpec) {
     }
     spec.churn.pod_crashes_per_hour = (r.below(4) * 60) as f64;
     spec.churn.node_failures_per_hour = (r.below(3) * 20) as f64;
+    spec.workloads = (0..apps)
+        .map(|a| svcsim_core::scenario::WorkloadSpec {
+            deployment: format!("app{a}"),
+            shutdown_delay: SimDuration::from_millis(r.below(3000)),
+            ..Default::default()
+        })
+        .collect();
     spec.churn.node_recovery = SimDuration::from_secs(5 + r.below(20));
     spec.timing.node_monitor_grace_period = SimDuration::from_secs(2 + r.below(5));
     spec.timing.eviction_timeout = SimDuration::from_secs(3 + r.below(5));
@@ -84,7 +91,13 @@ fn scenario(seed: u64) -> (Vec<Object>, ScenarioSpec) {
         let at = SimDuration::from_millis(r.below(8_000));
         let app = format!("app{}", r.below(apps as u64));
         let node = format!("n{}", r.below(nodes as u64));
-        let command = match r.below(9) {
+        let command = match r.below(11) {
+            9 => Command::KillPod {
+                pod: format!("{app}-*"),
+            },
+            10 => Command::CrashPod {
+                pod: format!("{app}-*"),
+            },
             0 => Command::FailNode { node },
             1 => Command::RecoverNode { node },
             2 => Command::CordonNode { node },
@@ -117,7 +130,7 @@ fn scenario(seed: u64) -> (Vec<Object>, ScenarioSpec) {
 fn run_case(seed: u64) -> Result<(), String> {
     let (objects, spec) = scenario(seed);
     let mut sim = Sim::new(objects, spec).map_err(|e| format!("build: {e}"))?;
-    let end = SimTime::from_secs(10);
+    let end = SimTime::from_secs(15);
     let mut last = SimTime::ZERO;
     let mut ended = std::collections::BTreeSet::new();
     while sim.next_event_time().is_some_and(|t| t <= end) {

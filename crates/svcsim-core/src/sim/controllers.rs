@@ -278,6 +278,7 @@ impl Sim {
             queue: Default::default(),
             workload,
             epoch: 0,
+            serve_epoch: 0,
         });
         if !warm {
             let name = self.pods[id.idx()].key();

@@ -1091,7 +1091,7 @@ impl Sim {
         if pod.busy < pod.workload.concurrency.max(1) {
             pod.busy += 1;
             let mean = pod.workload.service_time.as_nanos().max(1);
-            let epoch = pod.epoch;
+            let epoch = pod.serve_epoch;
             let d = self.rng_serve.exp_nanos(mean);
             self.schedule_in(SimDuration(d), Ev::ServeDone(p, id, epoch));
         } else if (pod.queue.len() as u32) < pod.workload.queue_limit {
@@ -1108,7 +1108,7 @@ impl Sim {
     }
 
     pub(crate) fn on_serve_done(&mut self, p: PodId, id: u64, epoch: u32) {
-        if self.pods[p.idx()].epoch != epoch {
+        if self.pods[p.idx()].serve_epoch != epoch {
             return;
         }
         let pod = &mut self.pods[p.idx()];
@@ -1155,7 +1155,7 @@ impl Sim {
         let pod = &mut self.pods[p.idx()];
         pod.busy = 0;
         pod.queue.clear();
-        pod.epoch += 1;
+        pod.serve_epoch += 1;
         let at = self.place(Loc::Pod(p));
         for id in held {
             self.end_request(id, Outcome::Reset, reason.to_string(), at.clone());

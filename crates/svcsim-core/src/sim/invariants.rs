@@ -57,6 +57,34 @@ impl Sim {
                 }
             }
         }
+        // Lifecycles finish: a pod deleted on a live node is gone once its
+        // grace period and teardown have passed, and a crashed container on
+        // a live node restarts when its back-off ends.
+        for pod in &self.pods {
+            if pod.phase == PodPhase::Gone || !self.nodes[pod.node.idx()].up {
+                continue;
+            }
+            if let Some(since) = pod.deleting_since {
+                let grace = SimDuration::from_secs(pod.spec.grace_period_seconds().max(0) as u64);
+                let limit = since + grace + SimDuration::from_secs(2);
+                // A pod whose node was down may still be catching up.
+                if self.now > limit && self.nodes[pod.node.idx()].epoch == 0 {
+                    return Err(format!(
+                        "pod {} is still Terminating at {}",
+                        pod.key(),
+                        self.now
+                    ));
+                }
+            }
+            if let Some(until) = pod.backoff_until {
+                if self.now > until + SimDuration::from_secs(1) && pod.deleting_since.is_none() {
+                    return Err(format!(
+                        "pod {} did not restart after its back-off",
+                        pod.key()
+                    ));
+                }
+            }
+        }
         if self.served_by_dead > 0 {
             return Err(format!(
                 "{} requests were served by pods that were not running",

@@ -106,8 +106,13 @@ pub struct PodState {
     pub busy: u32,
     pub queue: VecDeque<u64>,
     pub workload: WorkloadSpec,
-    /// Bumped on crash/restart/delete so stale timers are ignored.
+    /// Bumped on crash/restart/delete so stale lifecycle timers are ignored.
     pub epoch: u32,
+    /// Bumped when the pod drops what it is serving (crash, exit), so the
+    /// service-time timers of those requests are ignored. Separate from
+    /// `epoch`: dropping requests must not cancel the pod's own restart or
+    /// teardown.
+    pub serve_epoch: u32,
 }
 
 impl PodState {
