@@ -15,6 +15,13 @@ const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 /// How long after its containers exit a pod is torn down and deleted.
 const POD_TEARDOWN: SimDuration = SimDuration(500_000_000);
 
+/// The tag of a pod's first container image (`my-repo/ms-one:v2` → `v2`),
+/// which the UI uses to colour versions.
+fn image_tag(spec: &model::PodSpec) -> Option<String> {
+    let image = spec.containers.first()?.image.as_deref()?;
+    image.rsplit_once(':').map(|(_, t)| t.to_string())
+}
+
 fn safe_encode(s: &str) -> String {
     s.bytes()
         .map(|b| SAFE_ALPHABET[b as usize % SAFE_ALPHABET.len()] as char)
@@ -96,15 +103,7 @@ impl Sim {
             .metadata
             .labels
             .insert("pod-template-hash".into(), hash.clone());
-        let version = obj
-            .spec
-            .template
-            .spec
-            .containers
-            .first()
-            .and_then(|c| c.image.as_deref())
-            .and_then(|i| i.rsplit_once(':').map(|(_, t)| t.to_string()))
-            .unwrap_or_else(|| format!("v{revision}"));
+        let version = image_tag(&obj.spec.template.spec).unwrap_or_else(|| format!("v{revision}"));
         let id = RsId(self.replica_sets.len() as u32);
         self.replica_sets.push(RsState {
             name: format!("{}-{hash}", obj.metadata.name),
@@ -127,15 +126,7 @@ impl Sim {
 
     pub(crate) fn create_standalone_rs(&mut self, rs: model::ReplicaSet, workload: WorkloadSpec) {
         let id = RsId(self.replica_sets.len() as u32);
-        let version = rs
-            .spec
-            .template
-            .spec
-            .containers
-            .first()
-            .and_then(|c| c.image.as_deref())
-            .and_then(|i| i.rsplit_once(':').map(|(_, t)| t.to_string()))
-            .unwrap_or_else(|| "v1".into());
+        let version = image_tag(&rs.spec.template.spec).unwrap_or_else(|| "v1".into());
         self.replica_sets.push(RsState {
             name: rs.metadata.name.clone(),
             namespace: rs.metadata.ns().to_string(),
@@ -165,13 +156,7 @@ impl Sim {
             .pod_ip
             .as_deref()
             .and_then(|s| s.parse::<Ipv4Addr>().ok());
-        let version = p
-            .spec
-            .containers
-            .first()
-            .and_then(|c| c.image.as_deref())
-            .and_then(|i| i.rsplit_once(':').map(|(_, t)| t.to_string()))
-            .unwrap_or_else(|| "v1".into());
+        let version = image_tag(&p.spec).unwrap_or_else(|| "v1".into());
         let id = self.push_pod(
             p.metadata.name.clone(),
             p.metadata.ns().to_string(),
