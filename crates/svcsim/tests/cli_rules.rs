@@ -144,3 +144,65 @@ fn bad_input_exits_2_without_panicking() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// Every packet flow of every golden case, through the binary, with the
+/// case's own node flags: `svcsim route … --json` prints exactly the
+/// expected output and masquerade flag.
+#[test]
+fn route_answers_every_golden_flow() {
+    let dir = golden("");
+    let mut checked = 0;
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    for case in cases {
+        let Ok(text) = std::fs::read_to_string(case.join("case.json")) else {
+            continue;
+        };
+        let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let node_args: Vec<String> = spec["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        let objects = case.join("objects.yaml");
+        for flow in spec["flows"].as_array().into_iter().flatten() {
+            let dst = format!("{}:{}", flow["destIP"].as_str().unwrap(), flow["destPort"]);
+            let mut args: Vec<String> = vec!["route".into(), objects.to_str().unwrap().into()];
+            args.extend(node_args.iter().cloned());
+            args.extend([
+                "--src".to_string(),
+                flow["sourceIP"].as_str().unwrap().to_string(),
+                "--dst".to_string(),
+                dst,
+                "--proto".to_string(),
+                flow["protocol"].as_str().unwrap().to_string(),
+                "--json".to_string(),
+            ]);
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (code, out, err) = svcsim(&refs);
+            assert_eq!(code, 0, "{}: {err}", case.display());
+            let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(
+                got["output"],
+                flow["output"],
+                "{} / {}",
+                case.display(),
+                flow["name"]
+            );
+            assert_eq!(
+                got["masq"],
+                flow["masq"],
+                "{} / {}",
+                case.display(),
+                flow["name"]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} flows");
+}
