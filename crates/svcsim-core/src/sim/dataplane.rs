@@ -264,10 +264,7 @@ impl Sim {
                 self.send_dns_query(id);
             }
             Target::NodePort(svc) => {
-                let Some(s) = self.find_service(&svc) else {
-                    self.requests.insert(id, req);
-                    let at = self.client_place(c);
-                    self.end_request(id, Outcome::Refused, format!("no Service {svc}"), at);
+                let Some(s) = self.target_service(id, &mut req, &svc) else {
                     return;
                 };
                 let np = self.services[s.idx()]
@@ -305,10 +302,7 @@ impl Sim {
                 self.send_from_client(id, PacketKind::Syn);
             }
             Target::Lb(svc) => {
-                let Some(s) = self.find_service(&svc) else {
-                    self.requests.insert(id, req);
-                    let at = self.client_place(c);
-                    self.end_request(id, Outcome::Refused, format!("no Service {svc}"), at);
+                let Some(s) = self.target_service(id, &mut req, &svc) else {
                     return;
                 };
                 let ip = self.services[s.idx()]
@@ -343,6 +337,20 @@ impl Sim {
                 self.send_from_client(id, PacketKind::Syn);
             }
         }
+    }
+
+    /// The Service a `nodeport:` or `lb:` client targets; when it does not
+    /// exist the request ends at once as refused (`req` is taken, and
+    /// `None` returned).
+    fn target_service(&mut self, id: u64, req: &mut Request, svc: &str) -> Option<SvcId> {
+        if let Some(s) = self.find_service(svc) {
+            return Some(s);
+        }
+        let c = req.client;
+        self.requests.insert(id, req.clone());
+        let at = self.client_place(c);
+        self.end_request(id, Outcome::Refused, format!("no Service {svc}"), at);
+        None
     }
 
     /// The Service a VIP:port belongs to, for labelling.
