@@ -29,6 +29,13 @@
 
 #[path = "e2e/webdriver.rs"]
 mod webdriver;
+// Each panel's checks live in a file of their own under tests/e2e/.
+#[path = "e2e/inspect.rs"]
+mod inspect;
+#[path = "e2e/netpol_ui.rs"]
+mod netpol_ui;
+#[path = "e2e/workbench.rs"]
+mod workbench;
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -196,6 +203,9 @@ fn check_site(cfg: &Config, driver: &Driver, label: &str, url: &str, tour: bool)
                 kill_pod(&session)?;
                 etp_local_drops(&session)?;
                 scrub_back_and_forth(&session)?;
+                netpol_ui::tour(&session, &cfg.out)?;
+                inspect::tour(&session, &cfg.out)?;
+                workbench::tour(&session, &cfg.out, url)?;
                 // Errors so far; the reload starts a fresh page (and hook).
                 failures.extend(page_problems(&session)?);
                 println!("reloading");

@@ -1,0 +1,11 @@
+//! The node, packet and DNS inspectors (issue 7).
+//!
+//! Called from the tour in `tests/e2e.rs`; uses its helpers through `super`.
+
+use super::webdriver::{Result, Session};
+use std::path::Path;
+
+/// No checks yet: the panels are being built (see the issue notes).
+pub fn tour(_session: &Session, _out: &Path) -> Result<()> {
+    Ok(())
+}
