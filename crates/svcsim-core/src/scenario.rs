@@ -94,7 +94,10 @@ pub struct ScenarioSpec {
     /// Per-Deployment pod behaviour (service time, concurrency).
     pub workloads: Vec<WorkloadSpec>,
     pub churn: Churn,
-    /// Scripted interventions, applied at their time.
+    /// Scripted interventions, applied at their time. The manifests crate
+    /// decodes them itself (strictly, field by field per action), so serde
+    /// never does.
+    #[serde(skip_deserializing)]
     pub events: Vec<TimedCommand>,
 }
 
@@ -392,10 +395,9 @@ pub struct Churn {
     pub node_recovery: SimDuration,
 }
 
-/// A command stamped with the simulated time it applies at. (No
-/// `deny_unknown_fields` here: serde does not support it with `flatten`;
-/// the command's own fields are checked by the manifests crate.)
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A command stamped with the simulated time it applies at. Serialize only:
+/// the manifests crate decodes events strictly by hand.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimedCommand {
     #[serde(with = "duration_str")]

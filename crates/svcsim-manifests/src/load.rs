@@ -414,19 +414,88 @@ impl Loader<'_> {
             }
             Command::Apply { objects }
         } else {
-            let body = ev.without_keys(&["at"]);
-            let ctx = Ctx::default();
-            let r: Result<Command, DeError> = de::decode(&body, path, &ctx);
-            self.flush_ctx(ctx);
-            match r {
-                Ok(c) => c,
-                Err(e) => {
-                    self.de_error(ev.pos, e);
-                    return None;
-                }
-            }
+            self.command(ev, path, action)?
         };
         Some(TimedCommand { at, command })
+    }
+
+    /// One field of an event, decoded strictly; `None` (with the error
+    /// recorded) when it has the wrong type.
+    fn field<T: for<'de> serde::Deserialize<'de>>(
+        &mut self,
+        ev: &Node,
+        path: &str,
+        name: &str,
+    ) -> Option<T> {
+        // Presence was checked against `ACTIONS` by the caller.
+        let node = ev.get(name)?;
+        let ctx = Ctx::default();
+        let r = de::decode(node, &format!("{path}.{name}"), &ctx);
+        self.flush_ctx(ctx);
+        r.map_err(|e| self.de_error(node.pos, e)).ok()
+    }
+
+    /// Every action but `apply`, field by field. (Decoding the tagged
+    /// `Command` enum through serde would buffer it in serde's `Content`,
+    /// which costs a second copy of every decoder in the wasm bundle.)
+    fn command(&mut self, ev: &Node, path: &str, action: &str) -> Option<Command> {
+        Some(match action {
+            "killPod" => Command::KillPod {
+                pod: self.field(ev, path, "pod")?,
+            },
+            "crashPod" => Command::CrashPod {
+                pod: self.field(ev, path, "pod")?,
+            },
+            "setPodReadiness" => Command::SetPodReadiness {
+                pod: self.field(ev, path, "pod")?,
+                ready: self.field(ev, path, "ready")?,
+            },
+            "failNode" => Command::FailNode {
+                node: self.field(ev, path, "node")?,
+            },
+            "recoverNode" => Command::RecoverNode {
+                node: self.field(ev, path, "node")?,
+            },
+            "cordonNode" => Command::CordonNode {
+                node: self.field(ev, path, "node")?,
+            },
+            "uncordonNode" => Command::UncordonNode {
+                node: self.field(ev, path, "node")?,
+            },
+            "drainNode" => Command::DrainNode {
+                node: self.field(ev, path, "node")?,
+            },
+            "scale" => Command::Scale {
+                deployment: self.field(ev, path, "deployment")?,
+                replicas: self.field(ev, path, "replicas")?,
+            },
+            "rollout" => Command::Rollout {
+                deployment: self.field(ev, path, "deployment")?,
+                image: self.field(ev, path, "image")?,
+            },
+            "setExternalTrafficPolicy" => Command::SetExternalTrafficPolicy {
+                service: self.field(ev, path, "service")?,
+                policy: self.field(ev, path, "policy")?,
+            },
+            "setSessionAffinity" => Command::SetSessionAffinity {
+                service: self.field(ev, path, "service")?,
+                affinity: self.field(ev, path, "affinity")?,
+            },
+            "setProxyMode" => Command::SetProxyMode {
+                mode: self.field(ev, path, "mode")?,
+            },
+            "setCloudLoadBalancer" => Command::SetCloudLoadBalancer {
+                present: self.field(ev, path, "present")?,
+            },
+            "delete" => Command::Delete {
+                kind: self.field(ev, path, "kind")?,
+                name: self.field(ev, path, "name")?,
+            },
+            // `apply` is decoded by the caller, and the caller found the
+            // action in `ACTIONS`, which `command_fields_cover_every_variant`
+            // keeps in step with this match.
+            other => unreachable!("action {other:?} is in ACTIONS but not decoded"),
+        })
     }
 }
 
