@@ -460,9 +460,15 @@ fn kill_pod(session: &Session) -> Result<()> {
     let r2 = wait_count_above(session, "requests", r0 + 200, 60)?;
     let f2 = requests_and_failures(session)?.1;
     let ok_share = 1.0 - (f2 - f0) as f64 / (r2 - r0).max(1) as f64;
-    let end = status(session)?.unwrap_or_default();
+    // The pod leaves its node once its grace period is over (the deleted
+    // pod object is removed, and the node box no longer holds it).
+    wait_for(
+        Duration::from_secs(60),
+        "the deleted pod to leave its node",
+        || Ok(pod_left_node(session, &pod)?.then_some(())),
+    )?;
     println!(
-        "{} of the {} requests since the delete failed; {pod} is now {end}",
+        "{} of the {} requests since the delete failed; {pod} has left its node",
         f2 - f0,
         r2 - r0
     );
@@ -474,6 +480,15 @@ fn kill_pod(session: &Session) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// True once no node box holds a pod glyph for `pod`.
+fn pod_left_node(session: &Session, pod: &str) -> Result<bool> {
+    let v = session.execute(
+        "return !document.querySelector('[data-node] g.pod[data-pod=\"' + arguments[0] + '\"]');",
+        json!([pod]),
+    )?;
+    Ok(v.as_bool().unwrap_or(false))
 }
 
 /// (c) nodeport: drain a node so it has no local endpoint, switch the
