@@ -104,6 +104,9 @@ pub enum Action {
     /// Scrub by this many simulated nanoseconds.
     ScrubBy(i64),
     Seek(SimTime),
+    /// The timeline's thumb is grabbed (`true`) or let go: playback holds
+    /// while it is held and resumes as it was.
+    Scrubbing(bool),
     SetSpeed(f64),
     LoadScenario(String),
     Restart(u64),
@@ -132,6 +135,8 @@ pub struct AppState {
     pub log_text: String,
     pub log_filter: LogFilter,
     pub reduced_motion: bool,
+    /// While the timeline is held: whether playback was on when grabbed.
+    resume_after_scrub: Option<bool>,
 }
 
 fn media(query: &str) -> bool {
@@ -181,6 +186,7 @@ impl AppState {
             // Everything, so the log mirrors the animation line by line.
             log_filter: LogFilter::All,
             reduced_motion,
+            resume_after_scrub: None,
         }
     }
 
@@ -211,6 +217,15 @@ impl Reducible for AppState {
                 e.seek(SimTime(t));
             }
             Action::Seek(t) => engine.borrow_mut().seek(t),
+            Action::Scrubbing(held) => {
+                let mut e = engine.borrow_mut();
+                if held {
+                    s.resume_after_scrub.get_or_insert(e.clock.playing);
+                    e.clock.playing = false;
+                } else if let Some(was) = s.resume_after_scrub.take() {
+                    e.clock.playing = was;
+                }
+            }
             Action::SetSpeed(v) => engine.borrow_mut().clock.set_speed(v),
             Action::LoadScenario(name) => match Engine::builtin(&name, None) {
                 Ok(mut fresh) => {

@@ -33,6 +33,11 @@ pub fn transport(p: &Props) -> Html {
         let ms = if ms.is_finite() { ms.max(0.0) } else { 0.0 };
         Action::Seek(SimTime((ms * 1e6) as u64))
     });
+    // Playback holds while the thumb is held, so it stays under the
+    // pointer instead of running on from each position dragged over.
+    let grab = p.act.reform(|_: PointerEvent| Action::Scrubbing(true));
+    let release = p.act.reform(|_: PointerEvent| Action::Scrubbing(false));
+    let release_change = p.act.reform(|_: Event| Action::Scrubbing(false));
     let end_ms = s.horizon.max(s.duration).0 / 1_000_000;
     let now_ms = s.now.0 / 1_000_000;
     html! {
@@ -55,6 +60,8 @@ pub fn transport(p: &Props) -> Html {
                 <label for="timeline">{ "Time" }</label>
                 <input id="timeline" type="range" min="0" max={end_ms.to_string()} step="100"
                     value={now_ms.to_string()} oninput={seek} list="command-marks"
+                    onpointerdown={grab} onpointerup={release.clone()} onpointercancel={release}
+                    onchange={release_change}
                     aria-valuetext={format::sim_time(s.now)} />
                 // Tick marks where recorded commands apply: scrubbing back
                 // over one and playing again re-applies it there.

@@ -117,14 +117,20 @@ pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
             } else {
                 LogKind::Failed(e.outcome)
             };
+            // A served request ends back at its client, so "at" only says
+            // something for failures: where the packet died.
+            let at = if e.outcome == Outcome::Ok {
+                String::new()
+            } else {
+                format!(" at {}", format::place(&e.at))
+            };
             Some((
                 kind,
                 format!(
-                    "request #{} {}{via}{pod}: {} at {} ({})",
+                    "request #{} {}{via}{pod}: {}{at} ({})",
                     e.request,
                     e.outcome.as_str(),
                     e.reason,
-                    format::place(&e.at),
                     format::latency_us(e.latency_us)
                 ),
             ))
