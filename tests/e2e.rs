@@ -203,6 +203,7 @@ fn check_site(cfg: &Config, driver: &Driver, label: &str, url: &str, tour: bool)
                 kill_pod(&session)?;
                 etp_local_drops(&session)?;
                 scrub_back_and_forth(&session)?;
+                charts_and_ab(&session, &cfg.out)?;
                 netpol_ui::tour(&session, &cfg.out)?;
                 inspect::tour(&session, &cfg.out)?;
                 workbench::tour(&session, &cfg.out, url)?;
@@ -479,6 +480,53 @@ fn kill_pod(session: &Session) -> Result<()> {
             r2 - r0
         ));
     }
+    Ok(())
+}
+
+/// The over-time charts fill in, and the A/B comparison of
+/// externalTrafficPolicy on a drained nodeport cluster shows Local's drops.
+fn charts_and_ab(session: &Session, out: &Path) -> Result<()> {
+    println!("-- charts and A/B (nodeport)");
+    load_scenario(session, "nodeport")?;
+    set_speed(session, SPEED_10X)?;
+    click(session, "[data-node=\"node-1\"] .node-header")?;
+    click_when_there(session, "#act-drain")?;
+    wait_count_above(session, "requests", 100, 60)?;
+    let points = wait_for(
+        Duration::from_secs(20),
+        "#chart-success to plot points",
+        || {
+            let v = session.execute(
+                "const l = document.querySelector('#chart-success polyline');
+             const n = l ? l.getAttribute('points').trim().split(/\\s+/).filter(Boolean).length : 0;
+             return n >= 3 ? n : null;",
+                json!([]),
+            )?;
+            Ok(v.as_u64())
+        },
+    )?;
+    println!("success chart: {points} points");
+    set_value(session, "ab-variation", "etp", "change")?;
+    click(session, "#ab-run")?;
+    let table = wait_for(Duration::from_secs(30), "#ab-result", || {
+        let v = session.execute(
+            "const t = document.getElementById('ab-result'); return t ? t.innerText : null;",
+            json!([]),
+        )?;
+        Ok(v.as_str().map(str::to_string))
+    })?;
+    println!("A/B:\n{table}");
+    if !(table.contains("A: Cluster") && table.contains("B: Local")) {
+        return Err(format!(
+            "#ab-result does not compare Cluster with Local:\n{table}"
+        ));
+    }
+    if !table.contains("no local endpoint") {
+        return Err(format!(
+            "with node-1 drained, Local should drop at node-1 (no local endpoint):\n{table}"
+        ));
+    }
+    shot(session, out, "panel-charts");
     Ok(())
 }
 

@@ -8,10 +8,11 @@
 //! refreshes it at once, so the DOM is never rebuilt per frame.
 
 use crate::components::{
-    banner::Banner, counters::Counters, event_log::EventLog, help::Help, inspector::Inspector,
-    resources::Resources, scenario_bar::ScenarioBar, stage::Stage, toggles::Toggles,
-    transport::Transport,
+    banner::Banner, charts::Charts, counters::Counters, event_log::EventLog, help::Help,
+    inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar, stage::Stage,
+    toggles::Toggles, transport::Transport,
 };
+use crate::model::compare::{Shared, Variation};
 use crate::model::engine::Engine;
 use crate::model::packets::Flight;
 use crate::model::snapshot::Snapshot;
@@ -119,6 +120,8 @@ pub enum Action {
     DismissError,
     LogText(String),
     LogFilter(LogFilter),
+    /// Run the A/B comparison with this setting changed.
+    Compare(Variation),
 }
 
 #[derive(Clone)]
@@ -137,6 +140,8 @@ pub struct AppState {
     pub reduced_motion: bool,
     /// While the timeline is held: whether playback was on when grabbed.
     resume_after_scrub: Option<bool>,
+    /// The last A/B comparison, until the scenario changes.
+    pub comparison: Option<Shared>,
 }
 
 fn media(query: &str) -> bool {
@@ -187,6 +192,7 @@ impl AppState {
             log_filter: LogFilter::All,
             reduced_motion,
             resume_after_scrub: None,
+            comparison: None,
         }
     }
 
@@ -238,6 +244,7 @@ impl Reducible for AppState {
                     *e = fresh;
                     s.selection = None;
                     s.hover = None;
+                    s.comparison = None;
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
             },
@@ -246,6 +253,7 @@ impl Reducible for AppState {
                     s.error = Some(format!("Could not restart: {msg}"));
                 }
                 s.hover = None;
+                s.comparison = None;
             }
             Action::Apply(cmd) => engine.borrow_mut().apply(cmd),
             Action::Select(sel) => s.selection = sel,
@@ -264,6 +272,7 @@ impl Reducible for AppState {
             Action::DismissError => s.error = None,
             Action::LogText(t) => s.log_text = t,
             Action::LogFilter(f) => s.log_filter = f,
+            Action::Compare(v) => s.comparison = Some(Shared(Rc::new(engine.borrow().compare(v)))),
         }
         s.refresh();
         Rc::new(s)
@@ -374,6 +383,7 @@ pub fn app() -> Html {
                 />
                 <aside class="side">
                     <Counters snap={snap.clone()} />
+                    <Charts snap={snap.clone()} comparison={state.comparison.clone()} act={act.clone()} />
                     <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
                 </aside>
             </main>

@@ -46,6 +46,14 @@ impl Histogram {
     pub fn count(&self) -> u64 {
         self.total
     }
+
+    /// Add another histogram's counts to this one.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (b, c) in &other.counts {
+            *self.counts.entry(*b).or_insert(0) += c;
+        }
+        self.total += other.total;
+    }
     /// The value at quantile `q` in per-mille (500 = p50, 990 = p99): the
     /// lower bound of the bucket holding that rank.
     pub fn quantile_permille(&self, q: u64) -> u64 {

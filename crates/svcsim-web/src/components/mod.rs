@@ -3,6 +3,7 @@
 //! learner did as [`crate::app::Action`]s; none of them touches the core.
 
 pub mod banner;
+pub mod charts;
 pub mod counters;
 pub mod event_log;
 pub mod help;

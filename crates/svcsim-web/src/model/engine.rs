@@ -18,9 +18,11 @@
 //!   than it are dropped.
 
 use super::clock::Clock;
+use super::compare::{self, Comparison, Variation};
 use super::layout::Layout;
 use super::log::{Events, Log};
 use super::packets::{compose, FrameShapes, Labels, Packets};
+use super::series::{Mark, Series};
 use svcsim_core::model::Object;
 use svcsim_core::scenario::ScenarioSpec;
 use svcsim_core::sim::trace::{Outcome, RequestEnd, TraceEvent, TraceKind};
@@ -43,6 +45,7 @@ struct Checkpoint {
     at: SimTime,
     sim: Sim,
     trace_count: u64,
+    series: Mark,
 }
 
 /// The running simulation and everything derived from its trace.
@@ -83,6 +86,8 @@ pub struct Engine {
     last_wall_ms: f64,
     /// Loader warnings, for the banner.
     pub warnings: Vec<String>,
+    /// Success rate and latency over time, for the charts.
+    pub series: Series,
 }
 
 /// The few words drawn where a request failed.
@@ -125,6 +130,7 @@ impl Engine {
             at: SimTime::ZERO,
             sim: sim.clone(),
             trace_count: 0,
+            series: Mark::default(),
         };
         Ok(Engine {
             scenario: name.to_string(),
@@ -155,6 +161,7 @@ impl Engine {
             needs_layout: false,
             last_wall_ms: 0.0,
             warnings: Vec::new(),
+            series: Series::default(),
         })
     }
 
@@ -293,6 +300,7 @@ impl Engine {
                 at,
                 sim: self.sim.clone(),
                 trace_count: self.trace_count,
+                series: self.series.mark(),
             },
         );
         if self.checkpoints.len() > self.max_checkpoints {
@@ -328,6 +336,9 @@ impl Engine {
                     self.labels.add(e.at.clone(), failure_label(e), wall);
                 }
             }
+        }
+        if let TraceKind::End(e) = &ev.kind {
+            self.series.record(ev.t, e);
         }
         match ev.kind {
             TraceKind::Hop(h) => {
@@ -392,6 +403,7 @@ impl Engine {
             self.next_checkpoint = ck.at + self.every;
             self.log.truncate_after(target);
             self.events.truncate_after(target);
+            self.series.restore(&ck.series);
         }
         self.advance_to(target, None);
         self.log.note(
@@ -426,6 +438,12 @@ impl Engine {
         }
     }
 
+    /// Run this scenario twice from zero to the displayed time, as loaded
+    /// and with `v` changed, with the commands recorded so far.
+    pub fn compare(&self, v: Variation) -> Result<Comparison, String> {
+        compare::compare(&self.objects, &self.spec, &self.commands, self.now(), v)
+    }
+
     /// Refresh the layout from a fresh view (a few times a second).
     pub fn relayout(&mut self, view: &ClusterView) {
         self.layout.update(view);
@@ -441,12 +459,14 @@ mod tests {
         (
             e.trace_count,
             format!(
-                "{} {:?} {:?} {:?} {}",
+                "{} {:?} {:?} {:?} {} {:?}",
                 m.requests,
                 m.outcomes,
                 m.reasons,
                 m.per_pod,
-                m.latency_us.quantile_permille(990)
+                m.latency_us.quantile_permille(990),
+                // The charts' series must survive scrubbing exactly too.
+                e.series.points(e.now(), 10_000),
             ),
         )
     }

@@ -8,6 +8,7 @@
 use super::engine::Engine;
 use super::layout::Layout;
 use super::log::{EventRow, LogEntry};
+use super::series::Point;
 use svcsim_core::sim::{ClusterView, Metrics};
 use svcsim_core::time::SimTime;
 
@@ -33,7 +34,12 @@ pub struct Snapshot {
     /// When the recorded commands apply (marks on the timeline).
     pub command_times: Vec<SimTime>,
     pub checkpoints: usize,
+    /// Success rate and latency over time, at most [`SERIES_POINTS`] points.
+    pub series: Vec<Point>,
 }
+
+/// Points in the over-time charts.
+pub const SERIES_POINTS: usize = 120;
 
 impl PartialEq for Snapshot {
     fn eq(&self, o: &Self) -> bool {
@@ -66,6 +72,7 @@ impl Snapshot {
             commands: e.recorded_commands().len(),
             command_times: e.recorded_commands().iter().map(|(t, _)| *t).collect(),
             checkpoints: e.checkpoint_count(),
+            series: e.series.points(e.now(), SERIES_POINTS),
             view,
         }
     }
