@@ -487,11 +487,14 @@ fn kill_pod(session: &Session) -> Result<()> {
 /// externalTrafficPolicy on a drained nodeport cluster shows Local's drops.
 fn charts_and_ab(session: &Session, out: &Path) -> Result<()> {
     println!("-- charts and A/B (nodeport)");
+    // Fresh: the step before left nodeport loaded, with changes.
+    load_scenario(session, "clusterip")?;
     load_scenario(session, "nodeport")?;
     set_speed(session, SPEED_10X)?;
     click(session, "[data-node=\"node-1\"] .node-header")?;
     click_when_there(session, "#act-drain")?;
-    wait_count_above(session, "requests", 100, 60)?;
+    // Past the clients' 5 s timeout, so dropped connections have ended.
+    wait_count_above(session, "requests", 600, 60)?;
     let points = wait_for(
         Duration::from_secs(20),
         "#chart-success to plot points",
@@ -526,6 +529,10 @@ fn charts_and_ab(session: &Session, out: &Path) -> Result<()> {
             "with node-1 drained, Local should drop at node-1 (no local endpoint):\n{table}"
         ));
     }
+    session.execute(
+        "document.getElementById('ab-result').scrollIntoView({block: 'end'});",
+        json!([]),
+    )?;
     shot(session, out, "panel-charts");
     Ok(())
 }

@@ -114,13 +114,26 @@ fn spread(m: &Metrics) -> String {
     format!("{} pods, {min:.0}–{max:.0}%", counts.len())
 }
 
-fn top_failure(m: &Metrics) -> String {
-    m.reasons
+/// Every failure reason with its count, most common first (at most four).
+fn failures(m: &Metrics) -> String {
+    let mut f: Vec<(&String, &u64)> = m
+        .reasons
         .iter()
         .filter(|(k, _)| !k.starts_with("ok"))
-        .max_by_key(|(_, n)| **n)
+        .collect();
+    if f.is_empty() {
+        return "none".into();
+    }
+    f.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut out: Vec<String> = f
+        .iter()
+        .take(4)
         .map(|(k, n)| format!("{n} × {k}"))
-        .unwrap_or_else(|| "none".into())
+        .collect();
+    if f.len() > 4 {
+        out.push(format!("… {} more reasons", f.len() - 4));
+    }
+    out.join("; ")
 }
 
 /// One row of the A/B table: its label and how to read it from metrics.
@@ -137,7 +150,7 @@ fn result(c: &Comparison) -> Html {
             format::latency_us(m.latency_us.quantile_permille(990))
         }),
         ("spread over pods", spread),
-        ("most common failure", top_failure),
+        ("failures", failures),
     ];
     html! {
         <>
