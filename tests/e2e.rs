@@ -744,6 +744,37 @@ function tick(t) {
 requestAnimationFrame(tick);
 "#;
 
+/// Frame intervals (ms) and hops in view per frame, over `measure_ms`
+/// after `warm_ms`.
+fn measure_frames(
+    session: &Session,
+    measure_ms: u64,
+    warm_ms: u64,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let v = session.execute_async(FRAME_TIMES, json!([measure_ms, warm_ms]))?;
+    let list = |k: &str| -> Vec<f64> {
+        v[k].as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default()
+    };
+    Ok((list("intervals"), list("inflight")))
+}
+
+/// A result row for BENCHMARKS.md.
+fn frame_row(scenario: &str, iv: &[f64], fl: &[f64]) -> Value {
+    json!({
+        "scenario": scenario,
+        "frames": iv.len(),
+        "median_ms": quantile(iv, 0.5),
+        "p95_ms": quantile(iv, 0.95),
+        "inflight_median": quantile(fl, 0.5),
+        "inflight_max": quantile(fl, 1.0),
+    })
+}
+
+/// The load the benchmark's last row holds: hops in view per frame.
+const HELD_IN_VIEW: f64 = 2000.0;
+
 /// The `q`-quantile (0..=1) of `v` by nearest rank; 0 for an empty list.
 fn quantile(v: &[f64], q: f64) -> f64 {
     let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
@@ -801,26 +832,43 @@ fn bench_browser() {
         for name in TOUR {
             load_scenario(&session, name)?;
             set_speed(&session, SPEED_100X)?;
-            let v = session.execute_async(FRAME_TIMES, json!([5000, 1000]))?;
-            let iv: Vec<f64> = v["intervals"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_f64).collect())
-                .unwrap_or_default();
-            let fl: Vec<f64> = v["inflight"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_f64).collect())
-                .unwrap_or_default();
-            let row = json!({
-                "scenario": name,
-                "frames": iv.len(),
-                "median_ms": quantile(&iv, 0.5),
-                "p95_ms": quantile(&iv, 0.95),
-                "inflight_median": quantile(&fl, 0.5),
-                "inflight_max": quantile(&fl, 1.0),
-            });
+            let (iv, fl) = measure_frames(&session, 5000, 1000)?;
+            let row = frame_row(name, &iv, &fl);
             println!("{row}");
             frames.push(row);
         }
+        // One more row at a held load: `rollout` (the busiest at 100×, and
+        // steady) with its speed set so that
+        // about 2,000 hops are in view each frame. Hops in view grow in
+        // proportion to speed (the frame's window of simulated time), and
+        // the slider is logarithmic (100 steps a decade), so a few
+        // proportional corrections converge.
+        // (Another scenario first: the tour ended on rollout, and loading
+        // the one already shown would not restart it.)
+        load_scenario(&session, "mixed")?;
+        load_scenario(&session, "rollout")?;
+        let mut pos = SPEED_100X as f64;
+        let mut seen = 0.0;
+        for _ in 0..5 {
+            set_speed(&session, pos.round() as u32)?;
+            let (_, fl) = measure_frames(&session, 1500, 500)?;
+            seen = quantile(&fl, 0.5);
+            println!("calibrating: slider {pos:.0} → median {seen} hops in view");
+            if (seen - HELD_IN_VIEW).abs() <= HELD_IN_VIEW * 0.05 || seen <= 0.0 {
+                break;
+            }
+            pos = (pos + 100.0 * (HELD_IN_VIEW / seen).log10()).clamp(0.0, SPEED_100X as f64);
+        }
+        let (iv, fl) = measure_frames(&session, 5000, 1000)?;
+        let row = frame_row(
+            &format!(
+                "rollout, held near {HELD_IN_VIEW} (slider {pos:.0}, calibration read {seen})"
+            ),
+            &iv,
+            &fl,
+        );
+        println!("{row}");
+        frames.push(row);
         shot(&session, &cfg.out, "bench-last");
         let problems = page_problems(&session)?;
         if !problems.is_empty() {
