@@ -12,6 +12,7 @@ use crate::components::{
     resources::Resources, scenario_bar::ScenarioBar, stage::Stage, toggles::Toggles,
     transport::Transport,
 };
+use crate::components::{policy_view::PolicyView, reach_view::ReachView};
 use crate::model::engine::Engine;
 use crate::model::packets::Flight;
 use crate::model::snapshot::Snapshot;
@@ -116,6 +117,8 @@ pub enum Action {
     DismissError,
     LogText(String),
     LogFilter(LogFilter),
+    /// Highlight a NetworkPolicy (`ns/name`) and show it beside the picture.
+    SelectPolicy(Option<String>),
 }
 
 #[derive(Clone)]
@@ -132,6 +135,8 @@ pub struct AppState {
     pub log_text: String,
     pub log_filter: LogFilter,
     pub reduced_motion: bool,
+    /// The highlighted NetworkPolicy, `ns/name`.
+    pub policy: Option<String>,
 }
 
 fn media(query: &str) -> bool {
@@ -181,6 +186,7 @@ impl AppState {
             // Everything, so the log mirrors the animation line by line.
             log_filter: LogFilter::All,
             reduced_motion,
+            policy: None,
         }
     }
 
@@ -223,6 +229,7 @@ impl Reducible for AppState {
                     *e = fresh;
                     s.selection = None;
                     s.hover = None;
+                    s.policy = None;
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
             },
@@ -249,6 +256,7 @@ impl Reducible for AppState {
             Action::DismissError => s.error = None,
             Action::LogText(t) => s.log_text = t,
             Action::LogFilter(f) => s.log_filter = f,
+            Action::SelectPolicy(p) => s.policy = p,
         }
         s.refresh();
         Rc::new(s)
@@ -354,12 +362,15 @@ pub fn app() -> Html {
                     engine={state.engine.clone()}
                     selection={state.selection.clone()}
                     hover={state.hover.clone()}
+                    policy={state.policy.clone()}
                     dark={state.dark}
                     act={act.clone()}
                 />
                 <aside class="side">
                     <Counters snap={snap.clone()} />
                     <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
+                    <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
+                    <ReachView snap={snap.clone()} selection={state.selection.clone()} />
                 </aside>
             </main>
             <section class="lower">

@@ -8,6 +8,8 @@
 use super::engine::Engine;
 use super::layout::Layout;
 use super::log::{EventRow, LogEntry};
+use super::netpol::Policies;
+use std::rc::Rc;
 use svcsim_core::sim::{ClusterView, Metrics};
 use svcsim_core::time::SimTime;
 
@@ -33,6 +35,8 @@ pub struct Snapshot {
     /// When the recorded commands apply (marks on the timeline).
     pub command_times: Vec<SimTime>,
     pub checkpoints: usize,
+    /// NetworkPolicies at the displayed time (empty when there are none).
+    pub policies: Rc<Policies>,
 }
 
 impl PartialEq for Snapshot {
@@ -66,6 +70,11 @@ impl Snapshot {
             commands: e.recorded_commands().len(),
             command_times: e.recorded_commands().iter().map(|(t, _)| *t).collect(),
             checkpoints: e.checkpoint_count(),
+            policies: Rc::new(if view.policies.is_empty() {
+                Policies::default()
+            } else {
+                Policies::from_objects(&e.objects())
+            }),
             view,
         }
     }
