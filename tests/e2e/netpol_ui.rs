@@ -82,6 +82,7 @@ fn wrong_port(session: &Session, out: &Path) -> Result<()> {
 /// Load the scenario at 10×, so the first connect timeout (5 s simulated)
 /// comes within a second.
 fn open(session: &Session, name: &str) -> Result<()> {
+    session.execute("window.scrollTo(0, 0);", json!([]))?;
     super::load_scenario(session, name)?;
     super::set_speed(session, super::SPEED_10X)
 }
@@ -197,8 +198,8 @@ fn reach_rows(session: &Session, port: u16) -> Result<Vec<Row>> {
                  const rows = [...v.querySelectorAll('tr[data-from]')].map(tr => ({
                    from: tr.getAttribute('data-from'),
                    allowed: tr.getAttribute('data-allowed') === 'true',
-                   egress: tr.cells[1] ? tr.cells[1].textContent.trim() : '',
-                   ingress: tr.cells[2] ? tr.cells[2].textContent.trim() : '',
+                   egress: (tr.querySelector('[data-side=egress]') || {}).textContent || '',
+                   ingress: (tr.querySelector('[data-side=ingress]') || {}).textContent || '',
                  }));
                  return rows.length ? rows : null;",
                 json!([port]),

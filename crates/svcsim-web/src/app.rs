@@ -369,8 +369,8 @@ pub fn app() -> Html {
                 <aside class="side">
                     <Counters snap={snap.clone()} />
                     <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
-                    <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
                     <ReachView snap={snap.clone()} selection={state.selection.clone()} />
+                    <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
                 </aside>
             </main>
             <section class="lower">

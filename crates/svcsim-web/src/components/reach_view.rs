@@ -36,6 +36,15 @@ struct Choice {
 
 const PROTOCOLS: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp];
 
+/// The source side varies by row, so a denial there names its policies.
+fn egress_words(s: &crate::model::netpol::Side) -> String {
+    if s.allowed || s.isolated_by.is_empty() {
+        s.decided_by.clone()
+    } else {
+        format!("no rule in {} allows", s.isolated_by.join(", "))
+    }
+}
+
 #[function_component(ReachView)]
 pub fn reach_view(p: &Props) -> Html {
     let choice = use_state(|| None::<Choice>);
@@ -109,13 +118,22 @@ pub fn reach_view(p: &Props) -> Html {
     });
 
     let allowed = rows.iter().filter(|r| r.allowed).count();
+    // Every row's ingress side is this pod, so its isolation is said once.
+    let isolation = match rows.first().map(|r| &r.ingress.isolated_by) {
+        Some(by) if !by.is_empty() => format!(
+            "Its ingress is isolated by {}: only what their rules allow gets in.",
+            by.join(", ")
+        ),
+        Some(_) => "No policy isolates its ingress: anyone may connect unless their own egress policy says no.".to_string(),
+        None => String::new(),
+    };
     let mut body = Vec::new();
     let mut last_ns = None;
     for r in &rows {
         if last_ns != Some(r.namespace.as_str()) {
             last_ns = Some(r.namespace.as_str());
             body.push(html! {
-                <tr class="reach-ns"><th colspan="3" scope="rowgroup">{ format!("namespace {}", r.namespace) }</th></tr>
+                <tr class="reach-ns"><th colspan="2" scope="rowgroup">{ format!("namespace {}", r.namespace) }</th></tr>
             });
         }
         let (mark, verdict) = if r.allowed {
@@ -129,11 +147,15 @@ pub fn reach_view(p: &Props) -> Html {
                 <th scope="row" title={format!("{} → {key} {}/{port}: {verdict}", r.from, proto.as_str())}>
                     <span class="reach-mark" aria-label={verdict}>{ mark }</span>{ " " }{ r.name.clone() }
                 </th>
-                <td class={if r.egress.allowed { "side-allow" } else { "side-deny" }} title={r.egress.why.clone()}>
-                    { r.egress.decided_by.clone() }
-                </td>
-                <td class={if r.ingress.allowed { "side-allow" } else { "side-deny" }} title={r.ingress.why.clone()}>
-                    { r.ingress.decided_by.clone() }
+                <td>
+                    <span class={classes!("side", if r.egress.allowed { "side-allow" } else { "side-deny" })}
+                        data-side="egress" title={r.egress.why.clone()}>
+                        { format!("egress: {}", egress_words(&r.egress)) }
+                    </span>
+                    <span class={classes!("side", if r.ingress.allowed { "side-allow" } else { "side-deny" })}
+                        data-side="ingress" title={r.ingress.why.clone()}>
+                        { format!("ingress: {}", r.ingress.decided_by) }
+                    </span>
                 </td>
             </tr>
         });
@@ -156,12 +178,13 @@ pub fn reach_view(p: &Props) -> Html {
                 { for declared }
             </div>
             <p class="reach-sum" id="reach-sum">
-                { format!("{allowed} of {} pods can open a connection to {short} on {}/{port}.", rows.len(), proto.as_str()) }
+                { format!("{allowed} of {} pods can open a connection to {short} on {}/{port}. ", rows.len(), proto.as_str()) }
+                { isolation }
             </p>
             <table class="reach-table">
                 <caption class="sr-only">{ format!("NetworkPolicy verdicts for connections to pod {key} on {}/{port}", proto.as_str()) }</caption>
                 <thead>
-                    <tr><th scope="col">{ "from pod" }</th><th scope="col">{ "egress (at source)" }</th><th scope="col">{ "ingress (here)" }</th></tr>
+                    <tr><th scope="col">{ "from pod" }</th><th scope="col">{ "egress at the source · ingress here" }</th></tr>
                 </thead>
                 <tbody>{ for body }</tbody>
             </table>

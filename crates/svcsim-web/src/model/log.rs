@@ -124,7 +124,7 @@ pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
                     e.request,
                     e.outcome.as_str(),
                     // A policy drop names the policy, as on the canvas.
-                    super::netpol::drop_label(&e.reason).unwrap_or_else(|| e.reason.clone()),
+                    super::netpol::drop_line(&e.reason).unwrap_or_else(|| e.reason.clone()),
                     format::place(&e.at),
                     format::latency_us(e.latency_us)
                 ),

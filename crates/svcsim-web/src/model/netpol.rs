@@ -42,9 +42,12 @@ pub struct PodPort {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Side {
     pub allowed: bool,
-    /// What decided, in a few words: `not isolated`,
-    /// `default/allow-web ingress[0]`, `no rule (default/deny-all)`.
+    /// What decided, in a few words: `not isolated`, `allow-web ingress[0]`,
+    /// `no rule allows`. Policy names go without their namespace: a policy
+    /// only ever selects pods of its own namespace, so it is the pod's.
     pub decided_by: String,
+    /// The policies isolating this side (names only), empty when none do.
+    pub isolated_by: Vec<String>,
     /// The whole explanation, as `svcsim reach` prints it (a tooltip).
     pub why: String,
 }
@@ -169,7 +172,7 @@ pub fn side(v: &DirectionVerdict, dir: &str) -> Side {
             ),
         ),
         Reason::AllowedByRule { policy, rule } => (
-            format!("{policy} {dir}[{rule}]"),
+            format!("{} {dir}[{rule}]", name_of(policy)),
             format!(
                 "{dir} of {subject}: isolated by {isolated_by}; allowed by {policy} {dir}[{rule}]"
             ),
@@ -192,14 +195,20 @@ pub fn side(v: &DirectionVerdict, dir: &str) -> Side {
                 };
                 why.push_str(&format!("\n  {} {dir}[{}]: {what}", m.policy, m.rule));
             }
-            (format!("no rule allows ({isolated_by})"), why)
+            ("no rule allows".to_string(), why)
         }
     };
     Side {
         allowed: v.allowed,
         decided_by,
+        isolated_by: v.policies.iter().map(|p| name_of(p).to_string()).collect(),
         why,
     }
+}
+
+/// `name` of `ns/name`.
+fn name_of(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(_, n)| n)
 }
 
 /// A connection attempt the data path dropped for NetworkPolicy, as read
@@ -233,10 +242,20 @@ pub fn parse_drop(reason: &str) -> Option<PolicyDrop> {
     })
 }
 
-/// The words drawn where a policy dropped a connection, and logged:
+/// The words drawn on the canvas where a policy dropped a connection:
+/// `DROP: NetworkPolicy deny-all`, naming the policies that isolate the pod
+/// (without the namespace, which is the pod's). The full story is in the
+/// log ([`drop_line`]). `None` when the reason is not a policy drop.
+pub fn drop_label(reason: &str) -> Option<String> {
+    let d = parse_drop(reason)?;
+    let names: Vec<&str> = d.policies.iter().map(|p| name_of(p)).collect();
+    Some(format!("DROP: NetworkPolicy {}", names.join(", ")))
+}
+
+/// The log's words for a policy drop:
 /// `DROP: NetworkPolicy default/deny-all — no ingress rule allows TCP 8080`.
 /// `None` when the reason is not a policy drop.
-pub fn drop_label(reason: &str) -> Option<String> {
+pub fn drop_line(reason: &str) -> Option<String> {
     let d = parse_drop(reason)?;
     Some(format!(
         "DROP: NetworkPolicy {} — no {} rule allows {}",
@@ -429,17 +448,19 @@ mod tests {
         assert_eq!(fe.egress.decided_by, "not isolated");
         assert_eq!(
             fe.ingress.decided_by,
-            "default/allow-frontend-to-backend ingress[0]"
+            "allow-frontend-to-backend ingress[0]"
         );
         // The frontend client pod carries the frontend's labels; the stray
         // one does not.
         assert!(get("default/client-frontend").allowed);
         let stray = get("default/client-stray");
         assert!(!stray.allowed && stray.egress.allowed && !stray.ingress.allowed);
+        assert_eq!(stray.ingress.decided_by, "no rule allows");
         assert_eq!(
-            stray.ingress.decided_by,
-            "no rule allows (default/allow-frontend-to-backend, default/default-deny-ingress)"
+            stray.ingress.isolated_by,
+            ["allow-frontend-to-backend", "default-deny-ingress"]
         );
+        assert!(stray.egress.isolated_by.is_empty());
         assert!(stray
             .ingress
             .why
@@ -513,9 +534,10 @@ mod tests {
             e.log.entries.iter().any(|l| l.text.contains(want)),
             "a log line says {want}"
         );
+        let label = "DROP: NetworkPolicy allow-frontend-to-backend, default-deny-ingress";
         assert!(
-            e.labels.items.iter().any(|l| l.text == want),
-            "a canvas label says {want}: {:?}",
+            e.labels.items.iter().any(|l| l.text == label),
+            "a canvas label says {label}: {:?}",
             e.labels.items
         );
     }
@@ -524,10 +546,15 @@ mod tests {
     fn drop_labels_name_the_policy() {
         let r = "NetworkPolicy: egress denied (isolated by team/deny-all; no rule allows UDP 53)";
         assert_eq!(
-            drop_label(r).as_deref(),
+            drop_line(r).as_deref(),
             Some("DROP: NetworkPolicy team/deny-all — no egress rule allows UDP 53")
         );
+        assert_eq!(
+            drop_label(r).as_deref(),
+            Some("DROP: NetworkPolicy deny-all")
+        );
         assert_eq!(drop_label("connect timeout"), None);
+        assert_eq!(drop_line("connect timeout"), None);
         assert_eq!(drop_label("NetworkPolicy: nonsense"), None);
     }
 
