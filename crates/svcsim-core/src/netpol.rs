@@ -161,6 +161,18 @@ pub struct RuleMiss {
     pub port_matched: bool,
 }
 
+/// One policy as [`PolicyIndex::summaries`] describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySummary {
+    /// `ns/name`.
+    pub id: String,
+    /// The (defaulted) `policyTypes`: the directions it isolates its pods for.
+    pub ingress: bool,
+    pub egress: bool,
+    /// The pods its `podSelector` selects (`ns/name`, sorted).
+    pub pods: Vec<String>,
+}
+
 /// Policies compiled for evaluation, with the namespace labels and pods they
 /// are judged against.
 #[derive(Clone, Debug, Default)]
@@ -367,6 +379,30 @@ impl PolicyIndex {
     /// The number of compiled policies.
     pub fn policy_count(&self) -> usize {
         self.policies.values().map(Vec::len).sum()
+    }
+
+    /// Every policy as compiled: the directions it isolates for and the pods
+    /// its `podSelector` selects, in `ns/name` order. This is what a picture
+    /// of "which policy applies where" needs; it uses the same defaulting
+    /// (`policyTypes`, §2.1) and selector matching as [`PolicyIndex::evaluate`].
+    pub fn summaries(&self) -> Vec<PolicySummary> {
+        self.policies
+            .iter()
+            .flat_map(|(ns, list)| list.iter().map(move |p| (ns, p)))
+            .map(|(ns, p)| PolicySummary {
+                id: p.id.clone(),
+                ingress: p.ingress.is_some(),
+                egress: p.egress.is_some(),
+                pods: self
+                    .pods
+                    .iter()
+                    .filter(|((pod_ns, _), pod)| {
+                        pod_ns == ns && p.pod_selector.matches(&pod.metadata.labels)
+                    })
+                    .map(|((pod_ns, name), _)| format!("{pod_ns}/{name}"))
+                    .collect(),
+            })
+            .collect()
     }
 
     /// What an address is to the data path: a pod with that `podIP`, a node
@@ -1018,5 +1054,38 @@ mod tests {
             !idx.evaluate(Peer::External(ext), Peer::Pod(&a), 80, Protocol::Tcp)
                 .allowed
         );
+    }
+
+    #[test]
+    fn summaries_list_selected_pods_and_defaulted_types() {
+        let a = pod("x", "a", "web", "10.0.0.1");
+        let b = pod("x", "b", "db", "10.0.0.2");
+        let c = pod("y", "c", "web", "10.0.1.1");
+        let web_only = NetworkPolicySpec {
+            pod_selector: LabelSelector {
+                match_labels: Some([("app".to_string(), "web".to_string())].into()),
+                ..Default::default()
+            },
+            egress: Some(vec![NetworkPolicyEgressRule::default()]),
+            ..Default::default()
+        };
+        let idx = PolicyIndex::new(
+            &[],
+            &[a, b, c],
+            &[
+                policy("x", "web-only", web_only),
+                policy("x", "deny-all", Default::default()),
+            ],
+        );
+        let got = idx.summaries();
+        let ids: Vec<&str> = got.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["x/deny-all", "x/web-only"]);
+        // The empty selector takes every pod of its own namespace only.
+        assert_eq!(got[0].pods, ["x/a", "x/b"]);
+        assert!(got[0].ingress && !got[0].egress);
+        // Egress is implied by the egress rule; y/c carries the label but
+        // lives in another namespace.
+        assert_eq!(got[1].pods, ["x/a"]);
+        assert!(got[1].ingress && got[1].egress);
     }
 }

@@ -12,6 +12,7 @@ use crate::components::{
     inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar, stage::Stage,
     toggles::Toggles, transport::Transport,
 };
+use crate::components::{policy_view::PolicyView, reach_view::ReachView};
 use crate::model::compare::{Shared, Variation};
 use crate::model::engine::Engine;
 use crate::model::packets::Flight;
@@ -122,6 +123,8 @@ pub enum Action {
     LogFilter(LogFilter),
     /// Run the A/B comparison with this setting changed.
     Compare(Variation),
+    /// Highlight a NetworkPolicy (`ns/name`) and show it beside the picture.
+    SelectPolicy(Option<String>),
 }
 
 #[derive(Clone)]
@@ -142,6 +145,8 @@ pub struct AppState {
     resume_after_scrub: Option<bool>,
     /// The last A/B comparison, until the scenario changes.
     pub comparison: Option<Shared>,
+    /// The highlighted NetworkPolicy, `ns/name`.
+    pub policy: Option<String>,
 }
 
 fn media(query: &str) -> bool {
@@ -193,6 +198,7 @@ impl AppState {
             reduced_motion,
             resume_after_scrub: None,
             comparison: None,
+            policy: None,
         }
     }
 
@@ -245,6 +251,7 @@ impl Reducible for AppState {
                     s.selection = None;
                     s.hover = None;
                     s.comparison = None;
+                    s.policy = None;
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
             },
@@ -273,6 +280,7 @@ impl Reducible for AppState {
             Action::LogText(t) => s.log_text = t,
             Action::LogFilter(f) => s.log_filter = f,
             Action::Compare(v) => s.comparison = Some(Shared(Rc::new(engine.borrow().compare(v)))),
+            Action::SelectPolicy(p) => s.policy = p,
         }
         s.refresh();
         Rc::new(s)
@@ -378,6 +386,7 @@ pub fn app() -> Html {
                     engine={state.engine.clone()}
                     selection={state.selection.clone()}
                     hover={state.hover.clone()}
+                    policy={state.policy.clone()}
                     dark={state.dark}
                     act={act.clone()}
                 />
@@ -385,6 +394,8 @@ pub fn app() -> Html {
                     <Counters snap={snap.clone()} />
                     <Charts snap={snap.clone()} comparison={state.comparison.clone()} act={act.clone()} />
                     <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
+                    <ReachView snap={snap.clone()} selection={state.selection.clone()} />
+                    <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
                 </aside>
             </main>
             <section class="lower">

@@ -49,6 +49,7 @@ pub fn help(p: &Props) -> Html {
                     <li>{ "Hover over a packet to see its addresses before and after NAT, and the rules that decided its way." }</li>
                     <li>{ "Pods are coloured by Deployment; a new version is a different shade. A dashed outline is Pending or Terminating, orange is NotReady, red is CrashLoopBackOff, grey is on a lost node." }</li>
                     <li>{ "Click a pod, node or Service to break it: delete or crash pods, fail readiness, fail or drain nodes, scale, roll out, switch externalTrafficPolicy." }</li>
+                    <li>{ "A coloured dashed ring around a pod is a NetworkPolicy that selects it (the legend under the picture names each colour; press one to read its rules). A connection a policy drops ends at the pod with a DROP label naming the policies; select a pod to see who can reach it." }</li>
                     <li>{ "Every action is recorded with its simulated time, so scrubbing back and playing again replays the same run." }</li>
                 </ul>
                 <button type="button" id="help-close" ref={close_ref} onclick={close}>{ "Close" }</button>

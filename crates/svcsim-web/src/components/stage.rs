@@ -6,6 +6,7 @@
 //! packets, nearest first.
 
 use super::packet_canvas::PacketCanvas;
+use super::policy_legend::PolicyLegend;
 use super::tooltip::Tooltip;
 use super::topology::Topology;
 use crate::app::{Action, EngineRef, Selection};
@@ -27,6 +28,8 @@ pub struct Props {
     pub engine: EngineRef,
     pub selection: Option<Selection>,
     pub hover: Option<Rc<Flight>>,
+    /// The highlighted NetworkPolicy, `ns/name`.
+    pub policy: Option<String>,
     pub dark: bool,
     pub act: Callback<Action>,
 }
@@ -72,7 +75,7 @@ pub fn stage(p: &Props) -> Html {
     html! {
         <section class="stage-wrap" aria-label="Cluster and packets">
             <div class="stage" ref={area} onmousemove={on_move} onmouseleave={on_leave}>
-                <Topology snap={p.snap.clone()} selection={p.selection.clone()} dark={p.dark} act={p.act.clone()} />
+                <Topology snap={p.snap.clone()} selection={p.selection.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
                 <PacketCanvas engine={p.engine.clone()} act={p.act.clone()} />
             </div>
             <div class="legend" aria-label="Packet colours">
@@ -84,6 +87,7 @@ pub fn stage(p: &Props) -> Html {
                 }) }
                 <span class="legend-item hint">{ format!("{} hops in view · hover a packet for NAT details", p.snap.in_flight) }</span>
             </div>
+            <PolicyLegend snap={p.snap.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
             if let Some(f) = p.hover.clone() {
                 <Tooltip flight={f} />
             }

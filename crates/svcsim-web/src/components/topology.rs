@@ -1,10 +1,12 @@
 //! The static picture in SVG: Internet clients, cloud load balancers,
 //! Service VIPs, nodes and pods. Static structure lives in the DOM so it is
 //! clickable, keyboard reachable and testable (`data-pod`, `data-node`,
-//! `data-service`); moving packets are drawn on the canvas above it.
+//! `data-service`, and `data-policy` on NetworkPolicy halos); moving packets
+//! are drawn on the canvas above it.
 
 use super::node_box::NodeBox;
 use super::pod_glyph::PodGlyph;
+use super::policy_marks::PolicyMarks;
 use crate::app::{Action, Selection};
 use crate::model::layout::WIDTH;
 use crate::model::snapshot::Snapshot;
@@ -15,6 +17,8 @@ use yew::prelude::*;
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub selection: Option<Selection>,
+    /// The highlighted NetworkPolicy, `ns/name`.
+    pub policy: Option<String>,
     pub dark: bool,
     pub act: Callback<Action>,
 }
@@ -139,6 +143,7 @@ pub fn topology(p: &Props) -> Html {
             </g>
             { for services }
             { for nodes }
+            <PolicyMarks snap={s.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
             { for pods }
         </svg>
     }

@@ -92,6 +92,9 @@ pub struct Engine {
 
 /// The few words drawn where a request failed.
 pub fn failure_label(e: &RequestEnd) -> String {
+    if let Some(label) = super::netpol::drop_label(&e.reason) {
+        return label;
+    }
     let r = e.reason.trim();
     if r.contains(':') || r.chars().all(|c| !c.is_lowercase()) {
         r.to_string()
@@ -192,6 +195,11 @@ impl Engine {
     }
     pub fn metrics(&self) -> &Metrics {
         self.sim.metrics()
+    }
+    /// The cluster's API objects at the displayed time (NetworkPolicy
+    /// questions are asked of these).
+    pub fn objects(&self) -> Vec<Object> {
+        self.sim.objects()
     }
     pub fn duration(&self) -> SimTime {
         SimTime::ZERO + self.spec.duration

@@ -130,7 +130,8 @@ pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
                     "request #{} {}{via}{pod}: {}{at} ({})",
                     e.request,
                     e.outcome.as_str(),
-                    e.reason,
+                    // A policy drop names the policy, as on the canvas.
+                    super::netpol::drop_line(&e.reason).unwrap_or_else(|| e.reason.clone()),
                     format::latency_us(e.latency_us)
                 ),
             ))

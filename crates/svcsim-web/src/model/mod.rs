@@ -11,6 +11,7 @@ pub mod engine;
 pub mod format;
 pub mod layout;
 pub mod log;
+pub mod netpol;
 pub mod packets;
 pub mod palette;
 pub mod series;

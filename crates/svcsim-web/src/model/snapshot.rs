@@ -8,7 +8,9 @@
 use super::engine::Engine;
 use super::layout::Layout;
 use super::log::{EventRow, LogEntry};
+use super::netpol::Policies;
 use super::series::Point;
+use std::rc::Rc;
 use svcsim_core::sim::{ClusterView, Metrics};
 use svcsim_core::time::SimTime;
 
@@ -36,6 +38,8 @@ pub struct Snapshot {
     pub checkpoints: usize,
     /// Success rate and latency over time, at most [`SERIES_POINTS`] points.
     pub series: Vec<Point>,
+    /// NetworkPolicies at the displayed time (empty when there are none).
+    pub policies: Rc<Policies>,
 }
 
 /// Points in the over-time charts.
@@ -73,6 +77,11 @@ impl Snapshot {
             command_times: e.recorded_commands().iter().map(|(t, _)| *t).collect(),
             checkpoints: e.checkpoint_count(),
             series: e.series.points(e.now(), SERIES_POINTS),
+            policies: Rc::new(if view.policies.is_empty() {
+                Policies::default()
+            } else {
+                Policies::from_objects(&e.objects())
+            }),
             view,
         }
     }

@@ -1,0 +1,88 @@
+//! NetworkPolicies drawn around the pods they select: a dashed halo just
+//! outside each selected pod, in the policy's colour. A policy may select
+//! pods on several nodes, so it is drawn on each of its pods rather than as
+//! one enclosing shape; the legend under the picture names the colours.
+//! When several policies select one pod, their dashes interleave on the
+//! same ring, so the ring never grows into the neighbouring pod.
+//!
+//! Every halo carries `data-policy="ns/name"` and selects its policy when
+//! clicked. Keyboard users reach the same action through the legend's
+//! buttons, so the halos stay out of the tab order.
+
+use crate::app::Action;
+use crate::model::netpol::colour;
+use crate::model::snapshot::Snapshot;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub snap: Rc<Snapshot>,
+    /// The highlighted policy, `ns/name`.
+    pub policy: Option<String>,
+    pub dark: bool,
+    pub act: Callback<Action>,
+}
+
+/// Gap between a pod's box and its halo, and the halo's stroke width; the
+/// two together stay within half the gap between neighbouring pods.
+const HALO_GAP: f64 = 2.0;
+/// Length of one dash of one policy on the ring.
+const DASH: f64 = 5.0;
+
+#[function_component(PolicyMarks)]
+pub fn policy_marks(p: &Props) -> Html {
+    let s = &p.snap;
+    let pols = &s.policies;
+    if pols.is_empty() {
+        return html! {};
+    }
+    let halos = s.view.pods.iter().filter_map(|pod| {
+        let key = format!("{}/{}", pod.namespace, pod.name);
+        let on = pols.by_pod.get(&key)?;
+        let r = *s.layout.pods.get(&pod.id)?;
+        let n = on.len() as f64;
+        Some(html! {
+            <g class="policy-ring" data-policy-pod={key.clone()}>
+                { for on.iter().enumerate().map(|(k, &i)| {
+                    let sum = &pols.list[i];
+                    let id = sum.id.clone();
+                    let select = p.act.reform({
+                        let id = id.clone();
+                        move |e: MouseEvent| {
+                            // The pod under the halo must not also take the click.
+                            e.stop_propagation();
+                            Action::SelectPolicy(Some(id.clone()))
+                        }
+                    });
+                    let selected = p.policy.as_deref() == Some(id.as_str());
+                    let dims = p.policy.is_some() && !selected;
+                    let types = match (sum.ingress, sum.egress) {
+                        (true, true) => "Ingress and Egress",
+                        (false, true) => "Egress",
+                        _ => "Ingress",
+                    };
+                    // Interleave: each policy draws one dash in every n.
+                    let dash = format!("{DASH} {}", DASH * (n - 1.0).max(0.0) + if n > 1.0 { 0.0 } else { 3.0 });
+                    html! {
+                        <rect class={classes!("policy-halo", selected.then_some("selected"), dims.then_some("dim"))}
+                            data-policy={id.clone()}
+                            x={(r.x - HALO_GAP).to_string()} y={(r.y - HALO_GAP).to_string()}
+                            width={(r.w + 2.0 * HALO_GAP).to_string()} height={(r.h + 2.0 * HALO_GAP).to_string()}
+                            rx="8"
+                            style={format!("stroke:{};stroke-dasharray:{dash};stroke-dashoffset:{}",
+                                colour(i, p.dark), -(k as f64) * DASH)}
+                            onclick={select}>
+                            <title>{ format!("NetworkPolicy {id} selects pod {key} ({types}); click to show it") }</title>
+                        </rect>
+                    }
+                }) }
+            </g>
+        })
+    });
+    html! {
+        <g class="policies" aria-hidden="true">
+            { for halos }
+        </g>
+    }
+}
