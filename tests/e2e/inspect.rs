@@ -1,11 +1,268 @@
 //! The node, packet and DNS inspectors (issue 7).
 //!
 //! Called from the tour in `tests/e2e.rs`; uses its helpers through `super`.
+//! Hooks: request lines in `#event-log` (`li.log-request[data-seq]`) open
+//! `#packet-inspector` (hops in `#packet-hops tr[data-nat]`, rules in
+//! `#packet-rules li`, `#packet-conntrack`, `#packet-outcome`);
+//! `#packet-show-node` opens `#node-rules` (`.rules-text .rl-hit` for the
+//! highlighted rules, tabs `#rules-tab-*`); the DNS panel is a form
+//! (`#dns-pod`, `#dns-name`, `#dns-type`, `#dns-run`) whose result lists
+//! each query in `#dns-queries li[data-rcode][data-final]` with its records
+//! as `tr.dns-record[data-type]`.
 
-use super::webdriver::{Result, Session};
+use super::webdriver::{wait_for, Result, Session};
+use serde_json::{json, Value};
 use std::path::Path;
+use std::time::Duration;
 
-/// No checks yet: the panels are being built (see the issue notes).
-pub fn tour(_session: &Session, _out: &Path) -> Result<()> {
+pub fn tour(session: &Session, out: &Path) -> Result<()> {
+    packet_and_node(session, out)?;
+    dns(session, out)?;
+    Ok(())
+}
+
+/// Run `script` until it returns something other than null/false.
+fn wait_js(session: &Session, what: &str, secs: u64, script: &str) -> Result<Value> {
+    wait_for(Duration::from_secs(secs), what, || {
+        let v = session.execute(script, json!([]))?;
+        Ok((!v.is_null() && v != Value::Bool(false)).then_some(v))
+    })
+}
+
+/// Scroll a panel to the top of the viewport, so the screenshot shows it.
+fn show(session: &Session, id: &str) -> Result<()> {
+    session.execute(
+        "const el = document.getElementById(arguments[0]);
+         if (el) el.scrollIntoView({ block: 'start' });
+         return !!el;",
+        json!([id]),
+    )?;
+    Ok(())
+}
+
+/// Play (`true`) or pause (`false`) through `#play`.
+fn set_playing(session: &Session, on: bool) -> Result<()> {
+    let playing = session.execute(
+        "const b = document.getElementById('play');
+         return b ? b.getAttribute('aria-pressed') === 'true' : null;",
+        json!([]),
+    )?;
+    if playing.as_bool() != Some(on) {
+        super::click(session, "#play")?;
+    }
+    Ok(())
+}
+
+/// A request line in the log opens the packet inspector: hops with the
+/// addresses before and after DNAT, the rules traversed, the conntrack
+/// entry, the outcome. From there the node inspector shows the node's
+/// iptables-save with the packet's rules highlighted, and conntrack -L.
+fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
+    println!("-- packet and node inspectors (clusterip)");
+    super::load_scenario(session, "clusterip")?;
+    super::set_speed(session, super::SPEED_1X)?;
+    super::wait_count_above(session, "requests", 10, 60)?;
+    set_playing(session, false)?;
+    let seq = wait_js(
+        session,
+        "a successful request line in #event-log",
+        20,
+        "const l = document.querySelector('#event-log li.log-request.log-ok');
+         return l ? l.dataset.seq : null;",
+    )?;
+    let seq = seq.as_str().unwrap_or_default().to_string();
+    super::click(session, &format!("#event-log li[data-seq=\"{seq}\"]"))?;
+    let story = wait_js(
+        session,
+        "#packet-inspector with a DNAT hop",
+        10,
+        "const p = document.getElementById('packet-inspector');
+         if (!p) return null;
+         const nat = [...p.querySelectorAll('#packet-hops tr[data-nat]')]
+           .filter(r => /dnat/.test(r.dataset.nat));
+         if (!nat.length) return null;
+         return { request: p.dataset.request, hops: p.querySelectorAll('#packet-hops tbody tr').length,
+                  nat: nat[0].innerText.replace(/\\s+/g, ' '),
+                  rules: p.querySelectorAll('#packet-rules li').length,
+                  conntrack: (document.getElementById('packet-conntrack') || {}).textContent,
+                  outcome: (document.getElementById('packet-outcome') || {}).textContent };",
+    )?;
+    println!(
+        "packet inspector: request #{} from log line {seq}: {} hops; DNAT hop: {}; {} rules traversed; outcome: {}; conntrack: {}",
+        story["request"].as_str().unwrap_or("?"),
+        story["hops"],
+        story["nat"].as_str().unwrap_or(""),
+        story["rules"],
+        story["outcome"].as_str().unwrap_or(""),
+        story["conntrack"].as_str().unwrap_or("").replace('\n', " | ")
+    );
+    if story["rules"].as_u64().unwrap_or(0) == 0 {
+        return Err("the packet inspector lists no rules for a ClusterIP request".into());
+    }
+    if !story["nat"].as_str().unwrap_or("").contains("→") {
+        return Err("the DNAT hop shows no before → after address".into());
+    }
+    show(session, "packet-inspector")?;
+    super::shot(session, out, "inspect-packet");
+
+    super::click_when_there(session, "#packet-show-node")?;
+    let node = wait_js(
+        session,
+        "#node-rules with highlighted rules",
+        10,
+        "const n = document.getElementById('node-rules');
+         if (!n) return null;
+         const hits = n.querySelectorAll('.rules-text .rl-hit');
+         if (!hits.length) return null;
+         return { node: n.dataset.node, lines: n.querySelectorAll('.rules-text .rl').length,
+                  hits: [...hits].map(h => h.textContent.trim()) };",
+    )?;
+    let hits = node["hits"].as_array().cloned().unwrap_or_default();
+    println!(
+        "node inspector: {} iptables-save lines on {}, {} highlighted, e.g. {}",
+        node["lines"],
+        node["node"].as_str().unwrap_or("?"),
+        hits.len(),
+        hits.iter()
+            .filter_map(|h| h.as_str())
+            .find(|h| h.contains("DNAT"))
+            .or(hits.first().and_then(|h| h.as_str()))
+            .unwrap_or("")
+    );
+    show(session, "node-rules")?;
+    super::shot(session, out, "inspect-node-rules");
+
+    super::click(session, "#rules-tab-conntrack")?;
+    let ct = wait_js(
+        session,
+        "conntrack -L entries in #node-rules",
+        10,
+        "const t = document.getElementById('rules-tab-conntrack');
+         if (!t || t.getAttribute('aria-selected') !== 'true') return null;
+         const l = [...document.querySelectorAll('#node-rules .rules-text .rl')];
+         return l.length ? { n: l.length, first: l[0].textContent.trim() } : null;",
+    )?;
+    println!(
+        "conntrack -L: {} entries, first: {}",
+        ct["n"],
+        ct["first"].as_str().unwrap_or("")
+    );
+    super::shot(session, out, "inspect-node-conntrack");
+    super::click(session, "#rules-tab-iptables")?;
+    // Resume, for the panels that follow.
+    set_playing(session, true)?;
+    Ok(())
+}
+
+/// Type a name in the DNS panel, run the lookup, and return the result.
+fn lookup(session: &Session, name: &str) -> Result<Value> {
+    super::set_value(session, "dns-name", name, "input")?;
+    // Wait for the re-render that puts the typed name in the field's state
+    // before submitting.
+    wait_for(Duration::from_secs(5), "#dns-name to hold the name", || {
+        let v = session.execute(
+            "const i = document.getElementById('dns-name'); return i ? i.value : null;",
+            json!([]),
+        )?;
+        Ok((v.as_str() == Some(name)).then_some(()))
+    })?;
+    session.execute(
+        "const f = document.querySelector('#dns-panel form');
+         f.requestSubmit(document.getElementById('dns-run'));
+         return true;",
+        json!([]),
+    )?;
+    let script = format!(
+        "const r = document.getElementById('dns-result');
+         if (!r || !r.querySelector('code') || !r.querySelector('code').textContent.includes({name:?})) return null;
+         return [...r.querySelectorAll('#dns-queries > li')].map(li => ({{
+             rcode: li.dataset.rcode, last: li.dataset.final === 'true',
+             q: li.querySelector('code').textContent,
+             records: [...li.querySelectorAll('tr.dns-record')].map(t => ({{
+                 type: t.dataset.type, text: t.innerText.replace(/\\s+/g, ' ') }})) }}));"
+    );
+    wait_js(session, &format!("the DNS answer for {name}"), 10, &script)
+}
+
+fn print_lookup(name: &str, queries: &Value) {
+    println!("dig {name}:");
+    for q in queries.as_array().into_iter().flatten() {
+        println!(
+            "  {} {}{}",
+            q["q"].as_str().unwrap_or(""),
+            q["rcode"].as_str().unwrap_or(""),
+            if q["last"].as_bool() == Some(true) {
+                " (answer)"
+            } else {
+                ""
+            }
+        );
+        for r in q["records"].as_array().into_iter().flatten() {
+            println!("    {}", r["text"].as_str().unwrap_or(""));
+        }
+    }
+}
+
+fn final_records(queries: &Value, kind: &str) -> usize {
+    queries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|q| q["last"].as_bool() == Some(true))
+        .flat_map(|q| q["records"].as_array().cloned().unwrap_or_default())
+        .filter(|r| r["type"].as_str() == Some(kind))
+        .count()
+}
+
+/// Headless (several A records), ExternalName (a CNAME), and short names
+/// going through the search path, from a client pod in `mixed`.
+fn dns(session: &Session, out: &Path) -> Result<()> {
+    println!("-- DNS panel (mixed)");
+    super::load_scenario(session, "mixed")?;
+    wait_js(
+        session,
+        "#dns-pod to list pods",
+        10,
+        "return document.querySelectorAll('#dns-pod option').length > 0;",
+    )?;
+    show(session, "dns-panel")?;
+
+    let q = lookup(session, "database")?;
+    print_lookup("database", &q);
+    let a = final_records(&q, "A");
+    if a < 2 {
+        return Err(format!(
+            "headless `database` answered {a} A record(s), expected several"
+        ));
+    }
+    super::shot(session, out, "inspect-dns-headless");
+
+    let q = lookup(session, "my-external-service")?;
+    print_lookup("my-external-service", &q);
+    if final_records(&q, "CNAME") == 0 {
+        return Err("ExternalName `my-external-service` answered no CNAME".into());
+    }
+    super::shot(session, out, "inspect-dns-externalname");
+
+    let q = lookup(session, "ms-service.default")?;
+    print_lookup("ms-service.default", &q);
+    let qs = q.as_array().cloned().unwrap_or_default();
+    let first_nx = qs
+        .first()
+        .is_some_and(|x| x["rcode"].as_str() == Some("NXDOMAIN"));
+    if qs.len() < 2 || !first_nx || final_records(&q, "A") != 1 {
+        return Err(format!(
+            "short name `ms-service.default`: expected an NXDOMAIN from the first search domain, then one A record; got {q}"
+        ));
+    }
+    let q = lookup(session, "ms-service")?;
+    print_lookup("ms-service", &q);
+    let first = q[0]["q"].as_str().unwrap_or("");
+    if !first.starts_with("ms-service.default.svc.cluster.local.") || final_records(&q, "A") != 1 {
+        return Err(format!(
+            "short name `ms-service` should expand to ms-service.default.svc.cluster.local. with one A record; got {q}"
+        ));
+    }
+    super::shot(session, out, "inspect-dns-shortname");
     Ok(())
 }

@@ -8,9 +8,9 @@
 //! refreshes it at once, so the DOM is never rebuilt per frame.
 
 use crate::components::{
-    banner::Banner, counters::Counters, event_log::EventLog, help::Help, inspector::Inspector,
-    resources::Resources, scenario_bar::ScenarioBar, stage::Stage, toggles::Toggles,
-    transport::Transport,
+    banner::Banner, counters::Counters, event_log::EventLog, help::Help, inspect_row::InspectRow,
+    inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar, stage::Stage,
+    toggles::Toggles, transport::Transport,
 };
 use crate::model::engine::Engine;
 use crate::model::packets::Flight;
@@ -116,6 +116,10 @@ pub enum Action {
     DismissError,
     LogText(String),
     LogFilter(LogFilter),
+    /// Open a request in the packet inspector (by request id), or close it.
+    SelectPacket(Option<u64>),
+    /// Open the request a log line (trace sequence number) belongs to.
+    InspectSeq(u64),
 }
 
 #[derive(Clone)]
@@ -132,6 +136,8 @@ pub struct AppState {
     pub log_text: String,
     pub log_filter: LogFilter,
     pub reduced_motion: bool,
+    /// The request shown in the packet inspector.
+    pub packet: Option<u64>,
 }
 
 fn media(query: &str) -> bool {
@@ -181,6 +187,7 @@ impl AppState {
             // Everything, so the log mirrors the animation line by line.
             log_filter: LogFilter::All,
             reduced_motion,
+            packet: None,
         }
     }
 
@@ -223,6 +230,7 @@ impl Reducible for AppState {
                     *e = fresh;
                     s.selection = None;
                     s.hover = None;
+                    s.packet = None;
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
             },
@@ -231,6 +239,7 @@ impl Reducible for AppState {
                     s.error = Some(format!("Could not restart: {msg}"));
                 }
                 s.hover = None;
+                s.packet = None;
             }
             Action::Apply(cmd) => engine.borrow_mut().apply(cmd),
             Action::Select(sel) => s.selection = sel,
@@ -249,6 +258,12 @@ impl Reducible for AppState {
             Action::DismissError => s.error = None,
             Action::LogText(t) => s.log_text = t,
             Action::LogFilter(f) => s.log_filter = f,
+            Action::SelectPacket(p) => s.packet = p,
+            Action::InspectSeq(seq) => {
+                if let Some(id) = engine.borrow().requests.by_seq(seq) {
+                    s.packet = Some(id);
+                }
+            }
         }
         s.refresh();
         Rc::new(s)
@@ -362,6 +377,13 @@ pub fn app() -> Html {
                     <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
                 </aside>
             </main>
+            <InspectRow
+                snap={snap.clone()}
+                engine={state.engine.clone()}
+                selection={state.selection.clone()}
+                packet={state.packet}
+                act={act.clone()}
+            />
             <section class="lower">
                 <Resources snap={snap.clone()} tab={state.tab} selection={state.selection.clone()} act={act.clone()} />
                 <EventLog

@@ -4,13 +4,18 @@
 
 pub mod banner;
 pub mod counters;
+pub mod dns_panel;
 pub mod event_log;
 pub mod help;
+pub mod inspect_row;
 pub mod inspector;
 pub mod node_box;
+pub mod node_rules;
 pub mod packet_canvas;
+pub mod packet_inspector;
 pub mod pod_glyph;
 pub mod resources;
+pub mod rules_text;
 pub mod scenario_bar;
 pub mod stage;
 pub mod toggles;

@@ -12,4 +12,6 @@ pub mod layout;
 pub mod log;
 pub mod packets;
 pub mod palette;
+pub mod requests;
+pub mod rules_doc;
 pub mod snapshot;
