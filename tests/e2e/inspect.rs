@@ -99,7 +99,7 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     if story["rules"].as_u64().unwrap_or(0) == 0 {
         return Err("the packet inspector lists no rules for a ClusterIP request".into());
     }
-    if !story["nat"].as_str().unwrap_or("").contains("→") {
+    if !story["nat"].as_str().unwrap_or("").contains("(DNAT)") {
         return Err("the DNAT hop shows no before → after address".into());
     }
     show(session, "packet-inspector")?;

@@ -9,6 +9,7 @@
 
 use super::rules_text::RulesText;
 use crate::app::{Action, EngineRef, Selection};
+use crate::model::requests::RequestRecord;
 use crate::model::rules_doc::{RuleKey, RulesDoc};
 use crate::model::snapshot::Snapshot;
 use std::collections::{BTreeMap, BTreeSet};
@@ -104,7 +105,9 @@ pub fn node_rules(p: &Props) -> Html {
                 }
             }
             mark = match view {
-                View::Conntrack => r.conntrack_tuples().map(|(o, _)| o),
+                View::Conntrack => r
+                    .nat_hop()
+                    .map(|h| RequestRecord::conntrack_tuples(&h.hop).0),
                 View::Ipvs => r
                     .nat_hop()
                     .filter(|h| matches!(&h.hop.from, Place::Node { name, .. } if *name == p.node))

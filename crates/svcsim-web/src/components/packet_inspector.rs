@@ -13,7 +13,7 @@ use crate::model::requests::RequestRecord;
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
 use svcsim_core::proxy::rules::TableName;
-use svcsim_core::sim::trace::Place;
+use svcsim_core::sim::trace::{PacketKind, Place};
 use svcsim_core::sim::Outcome;
 use yew::prelude::*;
 
@@ -88,7 +88,7 @@ pub fn packet_inspector(p: &Props) -> Html {
     let close = p.act.reform(|_: MouseEvent| Action::SelectPacket(None));
     let mut record = None;
     let mut rules = Vec::new();
-    let mut live_conntrack = None;
+    let mut conntrack = Vec::new();
     if let Ok(mut e) = p.engine.0.try_borrow_mut() {
         record = e.requests.get(p.request).cloned();
         if let Some(r) = &record {
@@ -115,14 +115,29 @@ pub fn packet_inspector(p: &Props) -> Html {
                     });
                 }
             }
-            if let (Some(nat), Some((orig, _))) = (r.nat_hop(), r.conntrack_tuples()) {
-                if let Place::Node { name, .. } = &nat.hop.from {
-                    live_conntrack = sim.conntrack_text(name).and_then(|t| {
-                        t.lines()
-                            .find(|l| l.contains(&orig))
-                            .map(|l| (name.clone(), l.to_string()))
-                    });
-                }
+            // Each NAT decision created a conntrack entry: show the node's
+            // live entry when it is still in the table, else the tuple the
+            // NAT wrote.
+            for nat in r.nat_hops() {
+                let Place::Node { name, .. } = &nat.hop.from else {
+                    continue;
+                };
+                let (orig, _) = RequestRecord::conntrack_tuples(&nat.hop);
+                let live = sim
+                    .conntrack_text(name)
+                    .and_then(|t| t.lines().find(|l| l.contains(&orig)).map(str::to_string));
+                let what = if nat.hop.packet == PacketKind::DnsQuery {
+                    "DNS query"
+                } else {
+                    "connection"
+                };
+                conntrack.push(match live {
+                    Some(line) => format!("# {what}: conntrack -L on {name}\n{line}"),
+                    None => format!(
+                        "# {what}: created on {name} (no longer in the table)\n{}",
+                        RequestRecord::conntrack_line(&nat.hop)
+                    ),
+                });
             }
         }
     }
@@ -185,12 +200,12 @@ pub fn packet_inspector(p: &Props) -> Html {
                         </ol>
                     }
                     { for show_node }
-                    <h3>{ "conntrack entry" }</h3>
+                    <h3>{ "conntrack entries it created" }</h3>
                     <pre class="conntrack-entry" id="packet-conntrack">{
-                        match (&live_conntrack, r.conntrack_line()) {
-                            (Some((node, line)), _) => format!("# conntrack -L on {node}\n{line}"),
-                            (None, Some(line)) => format!("# created by the NAT (no longer in the table)\n{line}"),
-                            (None, None) => "No NAT, so no conntrack entry of interest (pod to pod, or dropped before NAT).".into(),
+                        if conntrack.is_empty() {
+                            "No NAT, so no conntrack entry of interest (pod to pod, or dropped before NAT).".to_string()
+                        } else {
+                            conntrack.join("\n")
                         }
                     }</pre>
                 </>

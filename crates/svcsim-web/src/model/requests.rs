@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use svcsim_core::net::Protocol;
-use svcsim_core::sim::trace::{Hop, Place, RequestEnd, RequestId};
+use svcsim_core::sim::trace::{Hop, PacketKind, Place, RequestEnd, RequestId};
 use svcsim_core::sim::{TraceEvent, TraceKind};
 use svcsim_core::time::SimTime;
 
@@ -38,22 +38,30 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
-    /// The first hop that was rewritten by NAT on a node: where kube-proxy
-    /// (or IPVS) decided, and so where the conntrack entry was created.
-    pub fn nat_hop(&self) -> Option<&HopRecord> {
-        self.hops.iter().find(|h| {
+    /// The hops rewritten by NAT on a node by a decision (rules or IPVS)
+    /// rather than by an existing conntrack entry: each created one
+    /// conntrack entry. A request usually has two: its DNS query to the
+    /// kube-dns Service, and its connection to the Service it calls.
+    pub fn nat_hops(&self) -> impl Iterator<Item = &HopRecord> {
+        self.hops.iter().filter(|h| {
             matches!(h.hop.from, Place::Node { .. })
                 && (h.hop.dst != h.hop.dst_after || h.hop.src != h.hop.src_after)
                 && !h.hop.decision.conntrack
         })
     }
 
-    /// The conntrack tuple pair of the connection's NAT, in `conntrack -L`
-    /// words: the original direction as sent, the reply direction as the
-    /// backend answers (to the SNAT address when the packet was
-    /// masqueraded).
-    pub fn conntrack_tuples(&self) -> Option<(String, String)> {
-        let h = &self.nat_hop()?.hop;
+    /// The NAT of the request's own connection (not its DNS query), or the
+    /// DNS query's when the connection had none.
+    pub fn nat_hop(&self) -> Option<&HopRecord> {
+        self.nat_hops()
+            .find(|h| h.hop.packet != PacketKind::DnsQuery)
+            .or_else(|| self.nat_hops().next())
+    }
+
+    /// The conntrack tuple pair of a hop's NAT, in `conntrack -L` words:
+    /// the original direction as sent, the reply direction as the backend
+    /// answers (to the SNAT address when the packet was masqueraded).
+    pub fn conntrack_tuples(h: &Hop) -> (String, String) {
         let orig = format!(
             "src={} dst={} sport={} dport={}",
             h.src.ip, h.dst.ip, h.src.port, h.dst.port
@@ -62,19 +70,19 @@ impl RequestRecord {
             "src={} dst={} sport={} dport={}",
             h.dst_after.ip, h.src_after.ip, h.dst_after.port, h.src_after.port
         );
-        Some((orig, reply))
+        (orig, reply)
     }
 
-    /// A `conntrack -L`-style line for the entry this request's NAT
-    /// created, built from the hop (the entry itself may have expired).
-    pub fn conntrack_line(&self) -> Option<String> {
-        let proto = match self.nat_hop()?.hop.proto {
+    /// A `conntrack -L`-style line for the entry a hop's NAT created, built
+    /// from the hop (the entry itself may have expired since).
+    pub fn conntrack_line(h: &Hop) -> String {
+        let proto = match h.proto {
             Protocol::Tcp => "tcp      6",
             Protocol::Udp => "udp      17",
             Protocol::Sctp => "sctp     132",
         };
-        let (o, r) = self.conntrack_tuples()?;
-        Some(format!("{proto} {o} {r}"))
+        let (o, r) = Self::conntrack_tuples(h);
+        format!("{proto} {o} {r}")
     }
 
     /// The node whose rules decided the request, if any did.
@@ -186,7 +194,9 @@ mod tests {
         let nat = r.nat_hop().expect("nat hop");
         assert_ne!(nat.hop.dst, nat.hop.dst_after);
         assert!(r.rules_node().is_some());
-        let line = r.conntrack_line().expect("line");
+        assert_ne!(nat.hop.packet, PacketKind::DnsQuery);
+        assert_eq!(r.nat_hops().count(), 2, "the DNS query and the connection");
+        let line = RequestRecord::conntrack_line(&nat.hop);
         assert!(line.starts_with("tcp      6 src="), "{line}");
         assert!(line.contains(&format!("dst={}", nat.hop.dst.ip)), "{line}");
         assert!(
