@@ -74,12 +74,12 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     super::click(session, &format!("#event-log li[data-seq=\"{seq}\"]"))?;
     let story = wait_js(
         session,
-        "#packet-inspector with a DNAT hop",
+        "#packet-inspector with the connection's DNAT hop",
         10,
         "const p = document.getElementById('packet-inspector');
          if (!p) return null;
          const nat = [...p.querySelectorAll('#packet-hops tr[data-nat]')]
-           .filter(r => /dnat/.test(r.dataset.nat));
+           .filter(r => /dnat/.test(r.dataset.nat) && !/DNS/.test(r.innerText));
          if (!nat.length) return null;
          return { request: p.dataset.request, hops: p.querySelectorAll('#packet-hops tbody tr').length,
                   nat: nat[0].innerText.replace(/\\s+/g, ' '),

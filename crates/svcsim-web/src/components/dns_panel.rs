@@ -182,18 +182,24 @@ pub fn dns_panel(p: &Props) -> Html {
         <section class="panel dns-panel" id="dns-panel" aria-label="DNS lookup">
             <div class="panel-head"><h2>{ "DNS lookup from a pod" }</h2></div>
             <form class="dns-form" onsubmit={run}>
+                <span class="field">
                 <label for="dns-pod">{ "from pod" }</label>
                 <select id="dns-pod" onchange={on_pod}>
                     { for pods.iter().map(|(k, client)| html! {
                         <option value={k.clone()} selected={*k == current_pod}>{ if *client { format!("{k} (client)") } else { k.clone() } }</option>
                     }) }
                 </select>
+                </span>
+                <span class="field">
                 <label for="dns-name">{ "name" }</label>
                 <input id="dns-name" type="text" placeholder="e.g. ms-service" value={(*name).clone()} oninput={on_name} autocomplete="off" spellcheck="false" />
+                </span>
+                <span class="field">
                 <label for="dns-type">{ "type" }</label>
                 <select id="dns-type" onchange={on_type}>
                     { opt_type(QType::A) }{ opt_type(QType::Srv) }{ opt_type(QType::Cname) }{ opt_type(QType::Aaaa) }
                 </select>
+                </span>
                 <button type="submit" id="dns-run">{ "dig" }</button>
             </form>
             <div class="chips" aria-label="Service names">{ for picks }</div>

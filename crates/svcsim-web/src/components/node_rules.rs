@@ -158,7 +158,7 @@ pub fn node_rules(p: &Props) -> Html {
         let onclick = Callback::from(move |_: MouseEvent| chosen.set(Some(t)));
         html! {
             <button type="button" role="tab" id={t.id()} aria-selected={(t == view).to_string()}
-                class={classes!("tab", (t == view).then_some("active"))} {onclick}>
+                class={classes!((t == view).then_some("active"))} {onclick}>
                 { t.command() }
             </button>
         }

@@ -36,6 +36,7 @@ struct RuleStep {
 
 fn hop_rows(r: &RequestRecord) -> Html {
     html! {
+        <div class="hops-wrap">
         <table class="hops" id="packet-hops">
             <thead><tr>
                 <th scope="col">{ "#" }</th><th scope="col">{ "left" }</th><th scope="col">{ "packet" }</th>
@@ -80,6 +81,7 @@ fn hop_rows(r: &RequestRecord) -> Html {
             }) }
             </tbody>
         </table>
+        </div>
     }
 }
 

@@ -42,7 +42,14 @@ pub fn rules_text(p: &Props) -> Html {
         let pre = pre.clone();
         use_effect_with((p.hits.clone(), p.mark.clone()), move |_| {
             if let Some(el) = pre.cast::<HtmlElement>() {
-                if let Ok(Some(first)) = el.query_selector(".rl-hit") {
+                // The Service's own chains say most; prefer them to the
+                // generic FORWARD and PREROUTING jumps above them.
+                let first = el
+                    .query_selector(".rl-hit[data-rule*=\"KUBE-SVC\"]")
+                    .ok()
+                    .flatten()
+                    .or_else(|| el.query_selector(".rl-hit").ok().flatten());
+                if let Some(first) = first {
                     if let Ok(first) = first.dyn_into::<HtmlElement>() {
                         let top = first.offset_top() - el.offset_top();
                         el.set_scroll_top((top - 40).max(0));
