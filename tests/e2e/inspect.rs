@@ -63,6 +63,7 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     super::set_speed(session, super::SPEED_1X)?;
     super::wait_count_above(session, "requests", 10, 60)?;
     set_playing(session, false)?;
+    canvas_click(session)?;
     let seq = wait_js(
         session,
         "a successful request line in #event-log",
@@ -133,24 +134,88 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     super::shot(session, out, "inspect-node-rules");
 
     super::click(session, "#rules-tab-conntrack")?;
-    let ct = wait_js(
-        session,
-        "conntrack -L entries in #node-rules",
-        10,
-        "const t = document.getElementById('rules-tab-conntrack');
-         if (!t || t.getAttribute('aria-selected') !== 'true') return null;
-         const l = [...document.querySelectorAll('#node-rules .rules-text .rl')];
-         return l.length ? { n: l.length, first: l[0].textContent.trim() } : null;",
-    )?;
+    // Entries live only while their connection is open, so the node that
+    // did the NAT may have none at this moment; look at each node in turn
+    // (the tab stays chosen) until one has some.
+    let mut ct = Value::Null;
+    for n in ["node-1", "node-2", "node-3"] {
+        super::click(session, &format!("[data-node=\"{n}\"] .node-header"))?;
+        let script = format!(
+            "const t = document.getElementById('rules-tab-conntrack');
+             const p = document.getElementById('node-rules');
+             if (!t || !p || p.dataset.node !== {n:?} || t.getAttribute('aria-selected') !== 'true') return null;
+             const l = [...p.querySelectorAll('.rules-text .rl')];
+             return {{ node: p.dataset.node, n: l.length, first: l.length ? l[0].textContent.trim() : '' }};"
+        );
+        ct = wait_js(session, &format!("the conntrack tab on {n}"), 10, &script)?;
+        if ct["n"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+    }
     println!(
-        "conntrack -L: {} entries, first: {}",
+        "conntrack -L on {}: {} entries, first: {}",
+        ct["node"].as_str().unwrap_or("?"),
         ct["n"],
         ct["first"].as_str().unwrap_or("")
     );
+    if ct["n"].as_u64().unwrap_or(0) == 0 {
+        return Err("no node shows any conntrack entry".into());
+    }
+    show(session, "node-rules")?;
     super::shot(session, out, "inspect-node-conntrack");
     super::click(session, "#rules-tab-iptables")?;
     // Resume, for the panels that follow.
     set_playing(session, true)?;
+    Ok(())
+}
+
+/// Click where the paused canvas shows a packet: the packet inspector
+/// opens on its request. Only painted pixels can be tried, and some are
+/// glows or labels rather than packets, so this tries several and reports
+/// rather than fails when none of them is a packet.
+fn canvas_click(session: &Session) -> Result<()> {
+    let v = session.execute(
+        "const c = document.getElementById('packets');
+         const stage = c && c.closest('.stage');
+         if (!stage) return { tried: 0 };
+         const ctx = c.getContext('2d');
+         const img = ctx.getImageData(0, 0, c.width, c.height).data;
+         const r = c.getBoundingClientRect();
+         const pts = [];
+         for (let y = 0; y < c.height; y += 3)
+           for (let x = 0; x < c.width; x += 3)
+             if (img[(y * c.width + x) * 4 + 3] > 200) pts.push([x, y]);
+         let tried = 0;
+         const step = Math.max(1, Math.floor(pts.length / 60));
+         for (let i = 0; i < pts.length; i += step) {
+           const [x, y] = pts[i];
+           tried++;
+           stage.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window,
+             clientX: r.left + x * r.width / c.width, clientY: r.top + y * r.height / c.height }));
+           const p = document.getElementById('packet-inspector');
+           if (p) return { tried, request: p.dataset.request };
+         }
+         return { tried, painted: pts.length };",
+        json!([]),
+    )?;
+    // Yew renders on the next tick: look again once it had the chance.
+    let opened = wait_for(Duration::from_secs(3), "the packet inspector", || {
+        let r = session.execute(
+            "const p = document.getElementById('packet-inspector'); return p ? p.dataset.request : null;",
+            json!([]),
+        )?;
+        Ok(r.as_str().map(str::to_string))
+    });
+    match opened {
+        Ok(id) => println!(
+            "canvas click: a packet on the paused canvas opened request #{id} ({} click(s))",
+            v["tried"]
+        ),
+        Err(_) => println!(
+            "canvas click: none of {} painted points picked a packet (not a failure: they may all be glows)",
+            v["tried"]
+        ),
+    }
     Ok(())
 }
 

@@ -175,10 +175,13 @@ pub fn node_rules(p: &Props) -> Html {
         (None, _) => "Select a packet (click it, or a request line in the log) to highlight the rules it matched.".to_string(),
         (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted."),
         (Some(id), View::Ipvs) => format!("{hit_count} line(s) for request #{id}'s virtual server highlighted."),
-        (Some(id), View::Conntrack) => format!("{hit_count} entry for request #{id} highlighted (entries expire)."),
+        (Some(id), View::Conntrack) => format!("{hit_count} entries of request #{id} highlighted. svcsim drops an entry when its connection closes (the kernel keeps it in TIME_WAIT for 120 s), so a finished request's NAT entry is usually gone: the packet inspector shows the tuple it had."),
     };
     let changes = if view == View::Conntrack {
-        format!("{} entries", doc.lines.len())
+        format!(
+            "{} entries (connections in flight, and forwarded flows still open)",
+            doc.lines.len()
+        )
     } else {
         format!(
             "kube-proxy synced to API version {} · {} line(s) new since last look, {} gone",
