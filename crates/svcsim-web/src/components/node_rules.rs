@@ -201,7 +201,9 @@ pub fn node_rules(p: &Props) -> Html {
             </div>
             <p class="panel-note" id="rules-status" data-hits={hit_count.to_string()}>{ status }{ for goto }</p>
             <p class="panel-note" id="rules-changes">{ changes }</p>
-            <RulesText doc={doc} hits={Rc::new(hits)} mark={mark} label={format!("{} on {}", view.command(), p.node)} />
+            // Keyed by the view, so switching tabs starts a fresh box at
+            // the top rather than at the previous text's scroll position.
+            <RulesText key={view.command()} doc={doc} hits={Rc::new(hits)} mark={mark} label={format!("{} on {}", view.command(), p.node)} />
         </section>
     }
 }
