@@ -164,8 +164,44 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     show(session, "node-rules")?;
     super::shot(session, out, "inspect-node-conntrack");
     super::click(session, "#rules-tab-iptables")?;
-    // Resume, for the panels that follow.
+    // Live updates: delete a serving pod (from the Pods table, which keeps
+    // the node selected); once kube-proxy syncs, its KUBE-SEP chain goes
+    // and the replacement's comes, marked as changed lines.
     set_playing(session, true)?;
+    super::click(session, "#tab-pods")?;
+    super::click_when_there(
+        session,
+        "#table-pods tr[data-row-pod^=\"default/microservice-one\"] .row-actions button",
+    )?;
+    let changed = wait_js(
+        session,
+        "changed lines in #node-rules after deleting a pod",
+        30,
+        "const n = document.getElementById('node-rules');
+         const t = document.getElementById('rules-tab-iptables');
+         if (!n || !t || t.getAttribute('aria-selected') !== 'true') return null;
+         const c = [...n.querySelectorAll('.rules-text .rl-changed')];
+         if (!c.length) return null;
+         return { n: c.length, status: document.getElementById('rules-changes').textContent,
+                  first: c.map(l => l.textContent.trim()).find(l => /DNAT/.test(l)) || c[0].textContent.trim() };",
+    )?;
+    println!(
+        "after deleting a pod: {} changed line(s) marked ({}), e.g. {}",
+        changed["n"],
+        changed["status"].as_str().unwrap_or(""),
+        changed["first"].as_str().unwrap_or("")
+    );
+    // Show the first changed line.
+    session.execute(
+        "const n = document.getElementById('node-rules');
+         const pre = n.querySelector('.rules-text');
+         const c = n.querySelector('.rl-changed');
+         if (pre && c) pre.scrollTop = Math.max(0, c.offsetTop - pre.offsetTop - 40);
+         return true;",
+        json!([]),
+    )?;
+    show(session, "node-rules")?;
+    super::shot(session, out, "inspect-node-rules-changed");
     Ok(())
 }
 
