@@ -196,7 +196,7 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
         "const n = document.getElementById('node-rules');
          const pre = n.querySelector('.rules-text');
          const c = n.querySelector('.rl-changed');
-         if (pre && c) pre.scrollTop = Math.max(0, c.offsetTop - pre.offsetTop - 40);
+         if (pre && c) pre.scrollTop = Math.max(0, c.offsetTop - 40);
          return true;",
         json!([]),
     )?;

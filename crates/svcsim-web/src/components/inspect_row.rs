@@ -4,7 +4,7 @@
 //! decides which are shown.
 
 use super::dns_panel::DnsPanel;
-use super::node_rules::NodeRules;
+use super::node_rules::{NodeRules, RulesMemory};
 use super::packet_inspector::PacketInspector;
 use crate::app::{Action, EngineRef, Selection};
 use crate::model::snapshot::Snapshot;
@@ -22,6 +22,7 @@ pub struct Props {
 
 #[function_component(InspectRow)]
 pub fn inspect_row(p: &Props) -> Html {
+    let memory = use_state(RulesMemory::default);
     let node = match &p.selection {
         Some(Selection::Node(n)) => Some(n.clone()),
         _ => None,
@@ -29,7 +30,7 @@ pub fn inspect_row(p: &Props) -> Html {
     html! {
         <section class="inspect-row" aria-label="Inspectors">
             if let Some(node) = node {
-                <NodeRules snap={p.snap.clone()} engine={p.engine.clone()} {node} packet={p.packet} act={p.act.clone()} />
+                <NodeRules snap={p.snap.clone()} engine={p.engine.clone()} {node} packet={p.packet} memory={(*memory).clone()} act={p.act.clone()} />
             }
             if let Some(id) = p.packet {
                 <PacketInspector snap={p.snap.clone()} engine={p.engine.clone()} request={id} act={p.act.clone()} />

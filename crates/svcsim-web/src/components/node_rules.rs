@@ -12,6 +12,7 @@ use crate::app::{Action, EngineRef, Selection};
 use crate::model::requests::RequestRecord;
 use crate::model::rules_doc::{RuleKey, RulesDoc};
 use crate::model::snapshot::Snapshot;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use svcsim_core::scenario::ProxyMode;
@@ -24,6 +25,9 @@ pub struct Props {
     pub engine: EngineRef,
     pub node: String,
     pub packet: Option<u64>,
+    /// The texts last shown, kept by the parent so that "changed since the
+    /// last look" survives selecting something else in between.
+    pub memory: RulesMemory,
     pub act: Callback<Action>,
 }
 
@@ -59,15 +63,25 @@ enum Version {
     Text(String),
 }
 
-/// The last document shown per (node, view), to mark what changed.
+/// The last document shown per (scenario, node, view), to mark what
+/// changed.
 #[derive(Default)]
 struct Cache {
-    docs: BTreeMap<(String, View), (Version, Rc<RulesDoc>)>,
+    docs: BTreeMap<(String, String, View), (Version, Rc<RulesDoc>)>,
+}
+
+/// A handle on the texts last shown. Equal when it is the same memory.
+#[derive(Clone, Default)]
+pub struct RulesMemory(Rc<RefCell<Cache>>);
+
+impl PartialEq for RulesMemory {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
 }
 
 #[function_component(NodeRules)]
 pub fn node_rules(p: &Props) -> Html {
-    let cache = use_mut_ref(Cache::default);
     let chosen = use_state(|| None::<View>);
     let v = &p.snap.view;
     let Some(nv) = v.nodes.iter().find(|n| n.name == p.node) else {
@@ -121,8 +135,8 @@ pub fn node_rules(p: &Props) -> Html {
             View::Ipvs => sim.ipvsadm_text(&p.node).map(Version::Text),
             View::Conntrack => sim.conntrack_text(&p.node).map(Version::Text),
         };
-        let key = (p.node.clone(), view);
-        let mut c = cache.borrow_mut();
+        let key = (p.snap.scenario.clone(), p.node.clone(), view);
+        let mut c = p.memory.0.borrow_mut();
         match (version, c.docs.get(&key)) {
             (Some(ver), Some((old, d))) if *old == ver => doc = d.clone(),
             (Some(ver), prev) => {

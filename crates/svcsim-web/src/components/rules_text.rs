@@ -51,7 +51,9 @@ pub fn rules_text(p: &Props) -> Html {
                     .or_else(|| el.query_selector(".rl-hit").ok().flatten());
                 if let Some(first) = first {
                     if let Ok(first) = first.dyn_into::<HtmlElement>() {
-                        let top = first.offset_top() - el.offset_top();
+                        // The box is `position: relative`, so a line's
+                        // offsetTop is already measured from the box.
+                        let top = first.offset_top();
                         el.set_scroll_top((top - 40).max(0));
                     }
                 }
