@@ -187,7 +187,7 @@ pub fn node_rules(p: &Props) -> Html {
         });
     let status = match (p.packet, view) {
         (None, _) => "Select a packet (click it, or a request line in the log) to highlight the rules it matched.".to_string(),
-        (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted."),
+        (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted in orange."),
         (Some(id), View::Ipvs) => format!("{hit_count} line(s) for request #{id}'s virtual server highlighted."),
         (Some(id), View::Conntrack) => format!("{hit_count} entries of request #{id} highlighted. svcsim drops an entry when its connection closes (the kernel keeps it in TIME_WAIT for 120 s), so a finished request's NAT entry is usually gone: the packet inspector shows the tuple it had."),
     };
@@ -198,7 +198,7 @@ pub fn node_rules(p: &Props) -> Html {
         )
     } else {
         format!(
-            "kube-proxy synced to API version {} · {} line(s) new since last look, {} gone",
+            "kube-proxy synced to API version {} · {} line(s) new since last look (green bar), {} gone",
             nv.rules_version,
             doc.changed(),
             doc.removed
