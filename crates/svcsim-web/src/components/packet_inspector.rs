@@ -55,10 +55,15 @@ fn hop_rows(r: &RequestRecord) -> Html {
                 if let Some(i) = &d.ipvs { why.push(format!("IPVS {i}")); }
                 if let Some(pol) = &d.policy { why.push(format!("NetworkPolicy: {pol}")); }
                 if !d.rules.is_empty() { why.push(format!("{} rule hit(s)", d.rules.len())); }
-                let nat = match (dnat, snat) {
-                    (true, true) => Some("dnat snat"),
-                    (true, false) => Some("dnat"),
-                    (false, true) => Some("snat"),
+                // A reply's source rewritten from conntrack is the DNAT
+                // undone, not a SNAT.
+                let reply = matches!(hop.packet, PacketKind::DnsReply | PacketKind::SynAck | PacketKind::Response | PacketKind::Reset);
+                let src_word = if reply && d.conntrack { "reverse DNAT" } else { "SNAT" };
+                let nat = match (dnat, snat, reply && d.conntrack) {
+                    (true, true, _) => Some("dnat snat"),
+                    (true, false, _) => Some("dnat"),
+                    (false, true, true) => Some("reverse"),
+                    (false, true, false) => Some("snat"),
                     _ => None,
                 };
                 html! {
@@ -69,7 +74,7 @@ fn hop_rows(r: &RequestRecord) -> Html {
                         <td>{ format!("{} → {}", format::place(&hop.from), format::place(&hop.to)) }</td>
                         <td class={classes!(snat.then_some("changed"))}>
                             { hop.src.to_string() }
-                            if snat { <>{ " → " }<strong class="nat-after">{ hop.src_after.to_string() }</strong>{ " (SNAT)" }</> }
+                            if snat { <>{ " → " }<strong class="nat-after">{ hop.src_after.to_string() }</strong>{ format!(" ({src_word})") }</> }
                         </td>
                         <td class={classes!(dnat.then_some("changed"))}>
                             { hop.dst.to_string() }
