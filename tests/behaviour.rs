@@ -402,3 +402,31 @@ spec:
         .iter()
         .any(|e| matches!(&e.kind, TraceKind::Hop(h) if h.decision.ipvs.as_deref().is_some_and(|d| d.contains(" rr ")))));
 }
+
+/// The seed article's point, as the `hardcoded-ip` built-in shows it: a
+/// client that calls a pod IP breaks for good when the pod is replaced (the
+/// replacement has a new IP), while a client that calls the Service name
+/// recovers once the new pod is Ready. The built-in hard-codes the IP the
+/// allocator gives its one pod; this also fails if that ever changes.
+#[test]
+fn a_hard_coded_pod_ip_breaks_when_the_pod_is_replaced() {
+    let text = svcsim_manifests::builtin::get("hardcoded-ip").expect("built-in");
+    let (_, trace) = check(text);
+    let count = |client: u32, from_s: u64, to_s: u64, ok: bool| {
+        ends(&trace)
+            .iter()
+            .filter(|(t, e)| {
+                e.client == client
+                    && *t >= SimTime::from_secs(from_s)
+                    && *t < SimTime::from_secs(to_s)
+                    && (e.outcome == Outcome::Ok) == ok
+            })
+            .count()
+    };
+    // Before the delete at 10s both are served, by the same pod.
+    assert!(count(0, 1, 10, true) > 50 && count(0, 1, 10, false) == 0);
+    assert!(count(1, 1, 10, true) > 50 && count(1, 1, 10, false) == 0);
+    // Well after it: the name still works, the IP never does again.
+    assert!(count(0, 20, 40, true) > 150 && count(0, 20, 40, false) == 0);
+    assert!(count(1, 20, 40, true) == 0 && count(1, 20, 40, false) > 150);
+}

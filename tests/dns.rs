@@ -480,3 +480,39 @@ fn bare_srv_pod_records_and_endpoint_names() {
     );
     assert!(z.query("prod.svc.cluster.local.", QType::A).is_nodata());
 }
+
+/// `Sim::dns_lookup`, the DNS panel's question: a pod's resolver walking
+/// its search path against the running cluster's zone.
+#[test]
+fn sim_lookup_from_a_pod() {
+    let l = svcsim_manifests::load(
+        svcsim_manifests::builtin::get("mixed").expect("built-in"),
+        "mixed",
+    )
+    .expect("loads");
+    let mut sim = svcsim_core::Sim::new(l.objects, l.scenario).expect("builds");
+    let events = sim.events_processed();
+
+    // Headless: the first search domain answers with every ready pod.
+    let (r, server) = sim.dns_lookup("default", "database", QType::A);
+    assert_eq!(r.final_step().qname, "database.default.svc.cluster.local.");
+    assert_eq!(r.final_step().answer.addresses().len(), 3);
+    assert!(server.parse::<IpAddr>().is_ok());
+
+    // ExternalName: a CNAME to the outside name.
+    let (r, _) = sim.dns_lookup("default", "my-external-service", QType::A);
+    assert!(r
+        .final_step()
+        .answer
+        .answer
+        .iter()
+        .any(|rec| matches!(&rec.data, RData::Cname { target } if target == "example.com.")));
+
+    // A name that does not exist: every search domain, then as given.
+    let (r, _) = sim.dns_lookup("default", "nope", QType::A);
+    assert_eq!(r.queries.len(), 4);
+    assert!(r.queries.iter().all(|q| q.answer.rcode == Rcode::NxDomain));
+
+    // Asking changed nothing in the run.
+    assert_eq!(sim.events_processed(), events);
+}

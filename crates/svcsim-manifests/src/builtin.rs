@@ -25,6 +25,10 @@ const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../scenarios/default-deny.yaml"),
     ),
     ("wrong-port", include_str!("../scenarios/wrong-port.yaml")),
+    (
+        "hardcoded-ip",
+        include_str!("../scenarios/hardcoded-ip.yaml"),
+    ),
 ];
 
 const NAMES: &[&str] = &[
@@ -37,6 +41,7 @@ const NAMES: &[&str] = &[
     "rollout",
     "default-deny",
     "wrong-port",
+    "hardcoded-ip",
 ];
 
 /// The built-in scenario names.

@@ -9,8 +9,8 @@
 
 use crate::components::{
     banner::Banner, charts::Charts, counters::Counters, event_log::EventLog, help::Help,
-    inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar, stage::Stage,
-    toggles::Toggles, transport::Transport,
+    inspect_row::InspectRow, inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar,
+    stage::Stage, toggles::Toggles, transport::Transport,
 };
 use crate::components::{policy_view::PolicyView, reach_view::ReachView};
 use crate::model::compare::{Shared, Variation};
@@ -125,6 +125,10 @@ pub enum Action {
     Compare(Variation),
     /// Highlight a NetworkPolicy (`ns/name`) and show it beside the picture.
     SelectPolicy(Option<String>),
+    /// Open a request in the packet inspector (by request id), or close it.
+    SelectPacket(Option<u64>),
+    /// Open the request a log line (trace sequence number) belongs to.
+    InspectSeq(u64),
 }
 
 #[derive(Clone)]
@@ -147,6 +151,8 @@ pub struct AppState {
     pub comparison: Option<Shared>,
     /// The highlighted NetworkPolicy, `ns/name`.
     pub policy: Option<String>,
+    /// The request shown in the packet inspector.
+    pub packet: Option<u64>,
 }
 
 fn media(query: &str) -> bool {
@@ -199,6 +205,7 @@ impl AppState {
             resume_after_scrub: None,
             comparison: None,
             policy: None,
+            packet: None,
         }
     }
 
@@ -252,6 +259,7 @@ impl Reducible for AppState {
                     s.hover = None;
                     s.comparison = None;
                     s.policy = None;
+                    s.packet = None;
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
             },
@@ -261,6 +269,7 @@ impl Reducible for AppState {
                 }
                 s.hover = None;
                 s.comparison = None;
+                s.packet = None;
             }
             Action::Apply(cmd) => engine.borrow_mut().apply(cmd),
             Action::Select(sel) => s.selection = sel,
@@ -281,6 +290,12 @@ impl Reducible for AppState {
             Action::LogFilter(f) => s.log_filter = f,
             Action::Compare(v) => s.comparison = Some(Shared(Rc::new(engine.borrow().compare(v)))),
             Action::SelectPolicy(p) => s.policy = p,
+            Action::SelectPacket(p) => s.packet = p,
+            Action::InspectSeq(seq) => {
+                if let Some(id) = engine.borrow().requests.by_seq(seq) {
+                    s.packet = Some(id);
+                }
+            }
         }
         s.refresh();
         Rc::new(s)
@@ -398,6 +413,13 @@ pub fn app() -> Html {
                     <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
                 </aside>
             </main>
+            <InspectRow
+                snap={snap.clone()}
+                engine={state.engine.clone()}
+                selection={state.selection.clone()}
+                packet={state.packet}
+                act={act.clone()}
+            />
             <section class="lower">
                 <Resources snap={snap.clone()} tab={state.tab} selection={state.selection.clone()} act={act.clone()} />
                 <EventLog

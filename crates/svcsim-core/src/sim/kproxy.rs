@@ -372,6 +372,23 @@ impl Sim {
             .candidates(name)
     }
 
+    /// What a pod in `namespace` would see for `name`, asked now: every
+    /// query its ClusterFirst resolver sends (search path, `ndots:5`) and
+    /// each answer, from the same zone the data path asks. Also returns the
+    /// nameserver (the kube-dns Service IP). Read-only: the `&mut` is for
+    /// the zone cache, and nothing is traced or drawn from any stream.
+    pub fn dns_lookup(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        qtype: QType,
+    ) -> (crate::dns::Resolution, String) {
+        let server = self.kube_dns_vip().ip.to_string();
+        let conf = ResolvConf::cluster_first(namespace, &self.spec.cluster.cluster_domain, &server);
+        let zone = self.dns_zone();
+        (crate::dns::resolve(&zone, name, qtype, &conf), server)
+    }
+
     fn dns_zone(&mut self) -> Arc<Zone> {
         if let Some((v, z)) = &self.dns_cache {
             if *v == self.api.version {

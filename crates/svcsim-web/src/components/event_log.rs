@@ -79,10 +79,32 @@ pub fn event_log(p: &Props) -> Html {
                 </select>
             </div>
             <ol id="event-log" class="log-lines" aria-live="polite" aria-relevant="additions">
-                { for lines.map(|e| html! {
-                    <li class={format!("log-{}", e.kind.class())}>
-                        <span class="log-t">{ format::sim_time_us(e.t) }</span>{ " " }{ e.text.clone() }
-                    </li>
+                { for lines.map(|e| {
+                    // Request lines open the request in the packet inspector.
+                    let request = matches!(e.kind, LogKind::Ok | LogKind::Failed(_)).then_some(e.seq).flatten();
+                    match request {
+                        Some(seq) => {
+                            let onclick = p.act.reform(move |_: MouseEvent| Action::InspectSeq(seq));
+                            let act = p.act.clone();
+                            let onkeydown = Callback::from(move |k: KeyboardEvent| {
+                                if k.key() == "Enter" || k.key() == " " {
+                                    k.prevent_default();
+                                    act.emit(Action::InspectSeq(seq));
+                                }
+                            });
+                            html! {
+                                <li class={format!("log-{} log-request", e.kind.class())} role="button" tabindex="0"
+                                    data-seq={seq.to_string()} title="Follow this request in the packet inspector" {onclick} {onkeydown}>
+                                    <span class="log-t">{ format::sim_time_us(e.t) }</span>{ " " }{ e.text.clone() }
+                                </li>
+                            }
+                        }
+                        None => html! {
+                            <li class={format!("log-{}", e.kind.class())}>
+                                <span class="log-t">{ format::sim_time_us(e.t) }</span>{ " " }{ e.text.clone() }
+                            </li>
+                        },
+                    }
                 }) }
             </ol>
         </section>

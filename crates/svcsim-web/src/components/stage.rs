@@ -65,6 +65,32 @@ pub fn stage(p: &Props) -> Html {
         })
     };
     let on_leave = p.act.reform(|_: MouseEvent| Action::Hover(None));
+    // A click on (near) a packet opens its request in the packet
+    // inspector; clicks elsewhere still reach the SVG's nodes and pods.
+    let on_click = {
+        let area = area.clone();
+        let engine = p.engine.clone();
+        let act = p.act.clone();
+        Callback::from(move |ev: MouseEvent| {
+            let Some(el) = area.cast::<HtmlElement>() else {
+                return;
+            };
+            let rect = el.get_bounding_client_rect();
+            if rect.width() < 1.0 || rect.height() < 1.0 {
+                return;
+            }
+            let Ok(e) = engine.0.try_borrow() else { return };
+            let x = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
+            let y = (ev.client_y() as f64 - rect.top()) / rect.height() * e.layout.height;
+            let picked = nearest(&e.shapes, x, y, PICK_RADIUS)
+                .and_then(|d| e.packets.get(d.flight))
+                .map(|f| f.hop.request);
+            drop(e);
+            if let Some(id) = picked {
+                act.emit(Action::SelectPacket(Some(id)));
+            }
+        })
+    };
     let legend = [
         (PacketKind::DnsQuery, "DNS"),
         (PacketKind::Syn, "SYN / SYN-ACK"),
@@ -74,7 +100,7 @@ pub fn stage(p: &Props) -> Html {
     ];
     html! {
         <section class="stage-wrap" aria-label="Cluster and packets">
-            <div class="stage" ref={area} onmousemove={on_move} onmouseleave={on_leave}>
+            <div class="stage" ref={area} onmousemove={on_move} onmouseleave={on_leave} onclick={on_click}>
                 <Topology snap={p.snap.clone()} selection={p.selection.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
                 <PacketCanvas engine={p.engine.clone()} act={p.act.clone()} />
             </div>
@@ -85,7 +111,7 @@ pub fn stage(p: &Props) -> Html {
                         { *name }
                     </span>
                 }) }
-                <span class="legend-item hint">{ format!("{} hops in view · hover a packet for NAT details", p.snap.in_flight) }</span>
+                <span class="legend-item hint">{ format!("{} hops in view · hover a packet for NAT details, click it to follow it", p.snap.in_flight) }</span>
             </div>
             <PolicyLegend snap={p.snap.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
             if let Some(f) = p.hover.clone() {

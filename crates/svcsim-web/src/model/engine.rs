@@ -22,6 +22,7 @@ use super::compare::{self, Comparison, Variation};
 use super::layout::Layout;
 use super::log::{Events, Log};
 use super::packets::{compose, FrameShapes, Labels, Packets};
+use super::requests::RequestBook;
 use super::series::{Mark, Series};
 use svcsim_core::model::Object;
 use svcsim_core::scenario::ScenarioSpec;
@@ -73,6 +74,8 @@ pub struct Engine {
     pub labels: Labels,
     pub log: Log,
     pub events: Events,
+    /// Recent requests hop by hop, for the packet inspector.
+    pub requests: RequestBook,
     pub layout: Layout,
     /// What the last frame drew (for hover hit-testing).
     pub shapes: FrameShapes,
@@ -156,6 +159,7 @@ impl Engine {
             labels: Labels::default(),
             log: Log::default(),
             events: Events::default(),
+            requests: RequestBook::default(),
             layout,
             shapes: FrameShapes::default(),
             reduced_motion: false,
@@ -209,6 +213,12 @@ impl Engine {
     }
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
+    }
+    /// The sim, for the inspectors' read-only queries (rule text, conntrack,
+    /// DNS lookups). They take `&mut` only because the node programs and the
+    /// DNS zone are generated lazily and cached; none changes the run.
+    pub fn sim_for_queries(&mut self) -> &mut Sim {
+        &mut self.sim
     }
 
     /// One animation frame at wall time `wall_ms`: advance the displayed
@@ -337,6 +347,7 @@ impl Engine {
     }
 
     fn feed(&mut self, seq: u64, ev: TraceEvent, wall_ms: Option<f64>) {
+        self.requests.add(seq, &ev);
         if let Some(wall) = wall_ms {
             self.log.add(seq, &ev);
             if let TraceKind::End(e) = &ev.kind {
@@ -412,6 +423,7 @@ impl Engine {
             self.log.truncate_after(target);
             self.events.truncate_after(target);
             self.series.restore(&ck.series);
+            self.requests.truncate_after(target);
         }
         self.advance_to(target, None);
         self.log.note(

@@ -14,5 +14,7 @@ pub mod log;
 pub mod netpol;
 pub mod packets;
 pub mod palette;
+pub mod requests;
+pub mod rules_doc;
 pub mod series;
 pub mod snapshot;

@@ -1,0 +1,223 @@
+//! The node inspector: the selected node's kube-proxy program as
+//! `iptables-save` (or `ipvsadm -Ln` in IPVS mode) and its conntrack table
+//! as `conntrack -L`, with the rules the selected packet matched
+//! highlighted and the lines that changed since the last look marked.
+//!
+//! The text is regenerated only when the node's synced rule version, the
+//! proxy mode or the tab changes (IPVS and conntrack text, which carry
+//! counters and timers, are re-read on each snapshot but are short).
+
+use super::rules_text::RulesText;
+use crate::app::{Action, EngineRef, Selection};
+use crate::model::requests::RequestRecord;
+use crate::model::rules_doc::{RuleKey, RulesDoc};
+use crate::model::snapshot::Snapshot;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use svcsim_core::scenario::ProxyMode;
+use svcsim_core::sim::trace::Place;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub snap: Rc<Snapshot>,
+    pub engine: EngineRef,
+    pub node: String,
+    pub packet: Option<u64>,
+    /// The texts last shown, kept by the parent so that "changed since the
+    /// last look" survives selecting something else in between.
+    pub memory: RulesMemory,
+    pub act: Callback<Action>,
+}
+
+/// Which text is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum View {
+    Iptables,
+    Ipvs,
+    Conntrack,
+}
+
+impl View {
+    fn command(self) -> &'static str {
+        match self {
+            View::Iptables => "iptables-save",
+            View::Ipvs => "ipvsadm -Ln",
+            View::Conntrack => "conntrack -L",
+        }
+    }
+    fn id(self) -> &'static str {
+        match self {
+            View::Iptables => "rules-tab-iptables",
+            View::Ipvs => "rules-tab-ipvs",
+            View::Conntrack => "rules-tab-conntrack",
+        }
+    }
+}
+
+/// What the node's text was rendered from: when this changes, render again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Version {
+    Rules(u64, bool),
+    Text(String),
+}
+
+/// The last document shown per (scenario, node, view), to mark what
+/// changed.
+#[derive(Default)]
+struct Cache {
+    docs: BTreeMap<(String, String, View), (Version, Rc<RulesDoc>)>,
+}
+
+/// A handle on the texts last shown. Equal when it is the same memory.
+#[derive(Clone, Default)]
+pub struct RulesMemory(Rc<RefCell<Cache>>);
+
+impl PartialEq for RulesMemory {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+#[function_component(NodeRules)]
+pub fn node_rules(p: &Props) -> Html {
+    let chosen = use_state(|| None::<View>);
+    let v = &p.snap.view;
+    let Some(nv) = v.nodes.iter().find(|n| n.name == p.node) else {
+        return html! {};
+    };
+    let ipvs_mode = v.proxy_mode == ProxyMode::Ipvs;
+    let view = chosen.unwrap_or(if ipvs_mode {
+        View::Ipvs
+    } else {
+        View::Iptables
+    });
+
+    // The selected packet's rule hits on this node, and where else it
+    // walked rules.
+    let mut hits = BTreeSet::<RuleKey>::new();
+    let mut mark = None;
+    let mut elsewhere = None;
+    let mut doc = Rc::new(RulesDoc::default());
+    if let Ok(mut e) = p.engine.0.try_borrow_mut() {
+        if let Some(r) = p.packet.and_then(|id| e.requests.get(id)) {
+            for h in &r.hops {
+                let Place::Node { name, .. } = &h.hop.from else {
+                    continue;
+                };
+                if *name == p.node {
+                    hits.extend(
+                        h.hop
+                            .decision
+                            .rules
+                            .iter()
+                            .map(|x| (x.table.clone(), x.chain.clone(), x.index)),
+                    );
+                } else if !h.hop.decision.rules.is_empty() || h.hop.decision.ipvs.is_some() {
+                    elsewhere.get_or_insert_with(|| name.clone());
+                }
+            }
+            mark = match view {
+                View::Conntrack => r
+                    .nat_hop()
+                    .map(|h| RequestRecord::conntrack_tuples(&h.hop).0),
+                View::Ipvs => r
+                    .nat_hop()
+                    .filter(|h| matches!(&h.hop.from, Place::Node { name, .. } if *name == p.node))
+                    .map(|h| format!("{}:{}", h.hop.dst.ip, h.hop.dst.port)),
+                View::Iptables => None,
+            };
+        }
+        let sim = e.sim_for_queries();
+        let version = match view {
+            View::Iptables => Some(Version::Rules(nv.rules_version, ipvs_mode)),
+            View::Ipvs => sim.ipvsadm_text(&p.node).map(Version::Text),
+            View::Conntrack => sim.conntrack_text(&p.node).map(Version::Text),
+        };
+        let key = (p.snap.scenario.clone(), p.node.clone(), view);
+        let mut c = p.memory.0.borrow_mut();
+        match (version, c.docs.get(&key)) {
+            (Some(ver), Some((old, d))) if *old == ver => doc = d.clone(),
+            (Some(ver), prev) => {
+                let fresh = match &ver {
+                    Version::Rules(..) => sim
+                        .node_rules(&p.node)
+                        .map(|r| RulesDoc::iptables(&r))
+                        .unwrap_or_default(),
+                    Version::Text(t) => RulesDoc::plain(t),
+                };
+                // Conntrack entries come and go with every connection;
+                // marking them all as new would mark everything.
+                let fresh = match prev {
+                    Some((_, old)) if view != View::Conntrack => fresh.mark_changes(old),
+                    _ => fresh,
+                };
+                doc = Rc::new(fresh);
+                c.docs.insert(key, (ver, doc.clone()));
+            }
+            (None, _) => {}
+        }
+    }
+    let hit_count = doc.hit_count(&hits)
+        + mark.as_ref().map_or(0, |m| {
+            doc.lines
+                .iter()
+                .filter(|l| l.text.contains(m.as_str()))
+                .count()
+        });
+
+    let tab = |t: View| {
+        let chosen = chosen.clone();
+        let onclick = Callback::from(move |_: MouseEvent| chosen.set(Some(t)));
+        html! {
+            <button type="button" role="tab" id={t.id()} aria-selected={(t == view).to_string()}
+                class={classes!((t == view).then_some("active"))} {onclick}>
+                { t.command() }
+            </button>
+        }
+    };
+    let close = p.act.reform(|_: MouseEvent| Action::Select(None));
+    let goto = elsewhere
+        .filter(|_| hits.is_empty())
+        .map(|n| {
+            let label = format!("Show {n}");
+            let onclick = p.act.reform(move |_: MouseEvent| Action::Select(Some(Selection::Node(n.clone()))));
+            html! { <>{ " The selected packet walked the rules on another node. " }<button type="button" id="rules-goto-node" {onclick}>{ label }</button></> }
+        });
+    let status = match (p.packet, view) {
+        (None, _) => "Select a packet (click it, or a request line in the log) to highlight the rules it matched.".to_string(),
+        (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted in orange."),
+        (Some(id), View::Ipvs) => format!("{hit_count} line(s) for request #{id}'s virtual server highlighted."),
+        (Some(id), View::Conntrack) => format!("{hit_count} entries of request #{id} highlighted. svcsim drops an entry when its connection closes (the kernel keeps it in TIME_WAIT for 120 s), so a finished request's NAT entry is usually gone: the packet inspector shows the tuple it had."),
+    };
+    let changes = if view == View::Conntrack {
+        format!(
+            "{} entries (connections in flight, and forwarded flows still open)",
+            doc.lines.len()
+        )
+    } else {
+        format!(
+            "kube-proxy synced to API version {} · {} line(s) new since last look (green bar), {} gone",
+            nv.rules_version,
+            doc.changed(),
+            doc.removed
+        )
+    };
+    html! {
+        <section class="panel node-rules" id="node-rules" aria-label={format!("Rules on node {}", p.node)} data-node={p.node.clone()}>
+            <div class="panel-head">
+                <h2>{ format!("node {} · kube-proxy ({})", p.node, if ipvs_mode { "IPVS" } else { "iptables" }) }</h2>
+                <button type="button" class="link" onclick={close} aria-label="Close node inspector">{ "✕" }</button>
+            </div>
+            <div class="tabs" role="tablist" aria-label="Which text">
+                { tab(View::Iptables) }{ tab(View::Ipvs) }{ tab(View::Conntrack) }
+            </div>
+            <p class="panel-note" id="rules-status" data-hits={hit_count.to_string()}>{ status }{ for goto }</p>
+            <p class="panel-note" id="rules-changes">{ changes }</p>
+            // Keyed by the view, so switching tabs starts a fresh box at
+            // the top rather than at the previous text's scroll position.
+            <RulesText key={view.command()} doc={doc} hits={Rc::new(hits)} mark={mark} label={format!("{} on {}", view.command(), p.node)} />
+        </section>
+    }
+}

@@ -1,0 +1,188 @@
+//! A node's rule text as lines the inspector can mark: which rule each line
+//! is (so the selected packet's rule hits can be highlighted) and which
+//! lines are new since the learner last looked.
+//!
+//! The iptables lines are produced in exactly the order and words of
+//! [`Ruleset::render_with_builtins`] (a test checks the two agree), walking
+//! the same structure the packets walk, so a highlighted line is the rule
+//! the packet matched, not a look-alike found by searching the text.
+
+use std::collections::BTreeSet;
+use svcsim_core::proxy::rules::Ruleset;
+
+/// Which rule a line renders: table, chain, 0-based index within the chain
+/// (the same triple a trace `RuleHit` carries).
+pub type RuleKey = (String, String, u32);
+
+/// One line of rule text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleLine {
+    pub text: String,
+    /// The rule this line renders; `None` for headers, chain declarations
+    /// and `COMMIT`.
+    pub key: Option<RuleKey>,
+    /// The line was not in the previous version of this node's text.
+    pub changed: bool,
+}
+
+/// A whole rendered text, with the version it was rendered from.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RulesDoc {
+    pub lines: Vec<RuleLine>,
+    /// Lines of the previous version that are gone now.
+    pub removed: usize,
+}
+
+impl RulesDoc {
+    /// `iptables-save` of a node's program, built-in chains included.
+    pub fn iptables(rules: &Ruleset) -> RulesDoc {
+        let mut lines = Vec::new();
+        let plain = |text: String| RuleLine {
+            text,
+            key: None,
+            changed: false,
+        };
+        for t in &rules.tables {
+            lines.push(plain(format!("*{}", t.name.as_str())));
+            // iptables-save lists the built-in chains first.
+            let shown = || {
+                let first = t.chains.iter().filter(|c| c.builtin);
+                first.chain(t.chains.iter().filter(|c| !c.builtin))
+            };
+            for c in shown() {
+                let policy = if c.builtin { "ACCEPT" } else { "-" };
+                lines.push(plain(format!(":{} {policy} [0:0]", c.name)));
+            }
+            for c in shown() {
+                for (i, r) in c.rules.iter().enumerate() {
+                    let mut text = format!("-A {}", c.name);
+                    r.render_args(&mut text);
+                    lines.push(RuleLine {
+                        text,
+                        key: Some((t.name.as_str().to_string(), c.name.clone(), i as u32)),
+                        changed: false,
+                    });
+                }
+            }
+            lines.push(plain("COMMIT".into()));
+        }
+        RulesDoc { lines, removed: 0 }
+    }
+
+    /// Any other text (`ipvsadm -Ln`), line by line, with no rule keys.
+    pub fn plain(text: &str) -> RulesDoc {
+        RulesDoc {
+            lines: text
+                .lines()
+                .map(|l| RuleLine {
+                    text: l.to_string(),
+                    key: None,
+                    changed: false,
+                })
+                .collect(),
+            removed: 0,
+        }
+    }
+
+    /// Mark the lines that `prev` did not have (compared as a multiset of
+    /// texts, so a rule that only moved is not "changed", and one of two
+    /// identical lines is), and count the lines that went away.
+    pub fn mark_changes(mut self, prev: &RulesDoc) -> RulesDoc {
+        let mut old: std::collections::BTreeMap<&str, usize> = Default::default();
+        for l in &prev.lines {
+            *old.entry(l.text.as_str()).or_default() += 1;
+        }
+        for l in &mut self.lines {
+            match old.get_mut(l.text.as_str()) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => l.changed = true,
+            }
+        }
+        self.removed = old.values().sum();
+        self
+    }
+
+    /// The whole text, as the command would print it.
+    #[cfg(test)]
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for l in &self.lines {
+            s.push_str(&l.text);
+            s.push('\n');
+        }
+        s
+    }
+
+    pub fn changed(&self) -> usize {
+        self.lines.iter().filter(|l| l.changed).count()
+    }
+
+    /// How many lines render one of `hits`.
+    pub fn hit_count(&self, hits: &BTreeSet<RuleKey>) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| l.key.as_ref().is_some_and(|k| hits.contains(k)))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use svcsim_core::{Sim, SimTime};
+
+    fn sim(name: &str) -> Sim {
+        let l = svcsim_manifests::builtin::load(name)
+            .expect("exists")
+            .expect("loads");
+        Sim::new(l.objects, l.scenario).expect("builds")
+    }
+
+    #[test]
+    fn lines_are_the_save_text() {
+        let mut s = sim("mixed");
+        let rules = s.node_rules("node-1").expect("node");
+        let doc = RulesDoc::iptables(&rules);
+        assert_eq!(doc.text(), rules.render_with_builtins());
+        assert!(doc.lines.iter().any(|l| l.key.is_some()));
+    }
+
+    #[test]
+    fn every_recorded_hit_has_a_line() {
+        let mut s = sim("clusterip");
+        s.run_until(SimTime::from_secs(2));
+        let mut hits = 0;
+        for ev in s.drain_trace() {
+            let svcsim_core::sim::TraceKind::Hop(h) = ev.kind else {
+                continue;
+            };
+            let svcsim_core::sim::trace::Place::Node { name, .. } = &h.from else {
+                continue;
+            };
+            let doc = RulesDoc::iptables(&s.node_rules(name).expect("node"));
+            let keys: BTreeSet<RuleKey> = h
+                .decision
+                .rules
+                .iter()
+                .map(|r| (r.table.clone(), r.chain.clone(), r.index))
+                .collect();
+            assert_eq!(doc.hit_count(&keys), keys.len(), "{:?}", h.decision.rules);
+            hits += keys.len();
+        }
+        assert!(hits > 0);
+    }
+
+    #[test]
+    fn changes_are_marked() {
+        let a = RulesDoc::plain("x\ny\ny\nz");
+        let b = RulesDoc::plain("y\nx\nw\ny").mark_changes(&a);
+        let changed: Vec<&str> = b
+            .lines
+            .iter()
+            .filter(|l| l.changed)
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(changed, ["w"]);
+        assert_eq!(b.removed, 1);
+    }
+}
