@@ -1189,7 +1189,13 @@ impl Sim {
     fn lose(&mut self, id: u64, outcome: Outcome, reason: String, at: Place) {
         if let Some(r) = self.requests.get_mut(&id) {
             if r.lost.is_none() || outcome == Outcome::Dropped {
-                r.lost = Some((outcome, reason, at));
+                r.lost = Some((outcome, reason.clone(), at.clone()));
+                self.record(TraceKind::Lost {
+                    request: id,
+                    outcome,
+                    reason,
+                    at,
+                });
             }
         }
     }

@@ -166,6 +166,16 @@ pub struct K8sEvent {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum TraceKind {
     Hop(Hop),
+    /// A packet of a request died here, now: dropped, refused by nobody,
+    /// blackholed. The request itself ends later, when its client gives up
+    /// (`End` with the same outcome and reason); this line says where and
+    /// when the packet was lost, so the UI can mark the spot at once.
+    Lost {
+        request: RequestId,
+        outcome: Outcome,
+        reason: String,
+        at: Place,
+    },
     End(RequestEnd),
     /// A command was applied (scripted, CLI, UI).
     Command {

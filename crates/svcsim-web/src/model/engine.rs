@@ -26,7 +26,7 @@ use super::requests::RequestBook;
 use super::series::{Mark, Series};
 use svcsim_core::model::Object;
 use svcsim_core::scenario::ScenarioSpec;
-use svcsim_core::sim::trace::{Outcome, RequestEnd, TraceEvent, TraceKind};
+use svcsim_core::sim::trace::{Outcome, TraceEvent, TraceKind};
 use svcsim_core::sim::{ClusterView, Command, Metrics, Sim};
 use svcsim_core::time::{SimDuration, SimTime};
 
@@ -91,18 +91,21 @@ pub struct Engine {
     pub warnings: Vec<String>,
     /// Success rate and latency over time, for the charts.
     pub series: Series,
+    /// Requests whose lost packet was labelled, still waiting for their
+    /// end (so the end does not label the same loss a second time).
+    labelled_losses: std::collections::BTreeSet<u64>,
 }
 
 /// The few words drawn where a request failed.
-pub fn failure_label(e: &RequestEnd) -> String {
-    if let Some(label) = super::netpol::drop_label(&e.reason) {
+pub fn failure_label(outcome: Outcome, reason: &str) -> String {
+    if let Some(label) = super::netpol::drop_label(reason) {
         return label;
     }
-    let r = e.reason.trim();
+    let r = reason.trim();
     if r.contains(':') || r.chars().all(|c| !c.is_lowercase()) {
         r.to_string()
     } else {
-        format!("{}: {r}", e.outcome.as_str().to_uppercase())
+        format!("{}: {r}", outcome.as_str().to_uppercase())
     }
 }
 
@@ -169,6 +172,7 @@ impl Engine {
             last_wall_ms: 0.0,
             warnings: Vec::new(),
             series: Series::default(),
+            labelled_losses: Default::default(),
         })
     }
 
@@ -350,10 +354,27 @@ impl Engine {
         self.requests.add(seq, &ev);
         if let Some(wall) = wall_ms {
             self.log.add(seq, &ev);
-            if let TraceKind::End(e) = &ev.kind {
-                if e.outcome != Outcome::Ok {
-                    self.labels.add(e.at.clone(), failure_label(e), wall);
+            match &ev.kind {
+                // The label goes up where and when the packet died...
+                TraceKind::Lost {
+                    request,
+                    outcome,
+                    reason,
+                    at,
+                } => {
+                    self.labels
+                        .add(at.clone(), failure_label(*outcome, reason), wall);
+                    self.labelled_losses.insert(*request);
                 }
+                // ...not again when the client gives up on it (a refusal
+                // or NXDOMAIN has no earlier loss and is labelled here).
+                TraceKind::End(e) => {
+                    if !self.labelled_losses.remove(&e.request) && e.outcome != Outcome::Ok {
+                        self.labels
+                            .add(e.at.clone(), failure_label(e.outcome, &e.reason), wall);
+                    }
+                }
+                _ => {}
             }
         }
         if let TraceKind::End(e) = &ev.kind {
@@ -408,6 +429,7 @@ impl Engine {
         }
         self.packets.clear();
         self.labels.clear();
+        self.labelled_losses.clear();
         if target < now {
             let i = self
                 .checkpoints
@@ -669,27 +691,13 @@ mod tests {
 
     #[test]
     fn failure_labels_read_well() {
-        let end = |reason: &str, outcome| RequestEnd {
-            request: 1,
-            client: 0,
-            outcome,
-            reason: reason.into(),
-            at: svcsim_core::sim::trace::Place::Nowhere { ip: "x".into() },
-            service: None,
-            pod: None,
-            latency_us: 0,
-            seen_src: None,
-        };
         assert_eq!(
-            failure_label(&end("REJECT: no endpoints", Outcome::Refused)),
+            failure_label(Outcome::Refused, "REJECT: no endpoints"),
             "REJECT: no endpoints"
         );
+        assert_eq!(failure_label(Outcome::Nxdomain, "NXDOMAIN"), "NXDOMAIN");
         assert_eq!(
-            failure_label(&end("NXDOMAIN", Outcome::Nxdomain)),
-            "NXDOMAIN"
-        );
-        assert_eq!(
-            failure_label(&end("connect timeout", Outcome::Timeout)),
+            failure_label(Outcome::Timeout, "connect timeout"),
             "TIMEOUT: connect timeout"
         );
     }

@@ -100,7 +100,9 @@ pub fn describe_command(c: &Command) -> String {
 /// kube-proxy syncs are too frequent to be worth a line each).
 pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
     match &ev.kind {
-        TraceKind::Hop(_) | TraceKind::ProxySync { .. } => None,
+        // A loss is labelled on the picture at once; its log line is the
+        // request's end, when the client gives up.
+        TraceKind::Hop(_) | TraceKind::ProxySync { .. } | TraceKind::Lost { .. } => None,
         TraceKind::End(e) => {
             let via = e
                 .service
