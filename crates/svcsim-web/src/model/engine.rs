@@ -368,11 +368,11 @@ impl Engine {
                 }
                 // ...not again when the client gives up on it (a refusal
                 // or NXDOMAIN has no earlier loss and is labelled here).
-                TraceKind::End(e) => {
-                    if !self.labelled_losses.remove(&e.request) && e.outcome != Outcome::Ok {
-                        self.labels
-                            .add(e.at.clone(), failure_label(e.outcome, &e.reason), wall);
-                    }
+                TraceKind::End(e)
+                    if !self.labelled_losses.remove(&e.request) && e.outcome != Outcome::Ok =>
+                {
+                    self.labels
+                        .add(e.at.clone(), failure_label(e.outcome, &e.reason), wall);
                 }
                 _ => {}
             }
