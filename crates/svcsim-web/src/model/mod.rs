@@ -6,10 +6,12 @@
 //! `cargo test -p svcsim-web`, against the real core, without a browser.
 
 pub mod clock;
+pub mod codec;
 pub mod engine;
 pub mod format;
 pub mod layout;
 pub mod log;
 pub mod packets;
 pub mod palette;
+pub mod share;
 pub mod snapshot;
