@@ -10,7 +10,7 @@
 use crate::components::{
     banner::Banner, counters::Counters, event_log::EventLog, help::Help, inspector::Inspector,
     resources::Resources, scenario_bar::ScenarioBar, stage::Stage, toggles::Toggles,
-    transport::Transport,
+    transport::Transport, workbench::Workbench,
 };
 use crate::model::engine::Engine;
 use crate::model::packets::Flight;
@@ -116,6 +116,10 @@ pub enum Action {
     DismissError,
     LogText(String),
     LogFilter(LogFilter),
+    /// `kubectl apply` of the editor's objects to the running sim.
+    ApplyObjects(Vec<svcsim_core::model::Object>),
+    /// Start over from the editor's text (its Scenario document included).
+    RunYaml(String),
 }
 
 #[derive(Clone)]
@@ -132,6 +136,9 @@ pub struct AppState {
     pub log_text: String,
     pub log_filter: LogFilter,
     pub reduced_motion: bool,
+    /// The YAML of the scenario that runs (a built-in's file, or the text
+    /// it was started from), for the editor and share links.
+    pub source: Rc<String>,
 }
 
 fn media(query: &str) -> bool {
@@ -143,7 +150,24 @@ fn media(query: &str) -> bool {
 impl AppState {
     fn initial() -> AppState {
         let mut error = None;
-        let engine = match Engine::builtin(DEFAULT_SCENARIO, None) {
+        let mut source = svcsim_manifests::builtin::get(DEFAULT_SCENARIO)
+            .unwrap_or_default()
+            .to_string();
+        // A share link in the fragment opens that moment; a broken one says
+        // so and falls back to the default scenario.
+        let shared = crate::components::workbench::shared_engine();
+        let engine = match shared {
+            Some(Ok((e, text))) => {
+                source = text;
+                Ok(e)
+            }
+            Some(Err(msg)) => {
+                error = Some(msg);
+                Engine::builtin(DEFAULT_SCENARIO, None)
+            }
+            None => Engine::builtin(DEFAULT_SCENARIO, None),
+        };
+        let engine = match engine {
             Ok(e) => e,
             Err(msg) => {
                 error = Some(format!("Could not load {DEFAULT_SCENARIO}: {msg}"));
@@ -181,6 +205,7 @@ impl AppState {
             // Everything, so the log mirrors the animation line by line.
             log_filter: LogFilter::All,
             reduced_motion,
+            source: Rc::new(source),
         }
     }
 
@@ -223,8 +248,29 @@ impl Reducible for AppState {
                     *e = fresh;
                     s.selection = None;
                     s.hover = None;
+                    s.source = Rc::new(
+                        svcsim_manifests::builtin::get(&name)
+                            .unwrap_or_default()
+                            .to_string(),
+                    );
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
+            },
+            Action::ApplyObjects(objects) => engine.borrow_mut().apply(Command::Apply { objects }),
+            Action::RunYaml(text) => match crate::model::editor::engine_from_yaml(&text, None) {
+                Ok(mut fresh) => {
+                    let mut e = engine.borrow_mut();
+                    fresh.clock.speed = e.clock.speed;
+                    fresh.clock.playing = true;
+                    fresh.dark = e.dark;
+                    fresh.reduced_motion = e.reduced_motion;
+                    s.error = (!fresh.warnings.is_empty()).then(|| fresh.warnings.join("; "));
+                    *e = fresh;
+                    s.selection = None;
+                    s.hover = None;
+                    s.source = Rc::new(text);
+                }
+                Err(msg) => s.error = Some(format!("Could not run the editor's scenario: {msg}")),
             },
             Action::Restart(seed) => {
                 if let Err(msg) = engine.borrow_mut().restart(seed) {
@@ -371,6 +417,7 @@ pub fn app() -> Html {
                     act={act.clone()}
                 />
             </section>
+            <Workbench snap={snap.clone()} engine={state.engine.clone()} source={state.source.clone()} act={act.clone()} />
             if state.help {
                 <Help act={act.clone()} />
             }

@@ -7,9 +7,11 @@
 
 pub mod clock;
 pub mod codec;
+pub mod editor;
 pub mod engine;
 pub mod format;
 pub mod layout;
+pub mod lessons;
 pub mod log;
 pub mod packets;
 pub mod palette;

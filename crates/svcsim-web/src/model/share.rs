@@ -14,6 +14,7 @@
 //! with a message a learner can read.
 
 use super::codec;
+use super::engine::Engine;
 use serde::{Deserialize, Serialize};
 use svcsim_core::sim::Command;
 use svcsim_core::time::SimTime;
@@ -79,6 +80,25 @@ impl Share {
     }
 }
 
+/// A fresh engine at the moment `share` describes (paused there), and the
+/// scenario's YAML text for the editor.
+pub fn open(share: &Share) -> Result<(Engine, String), String> {
+    let (mut e, text) = match &share.source {
+        Source::Builtin(name) => {
+            let text = svcsim_manifests::builtin::get(name)
+                .ok_or_else(|| format!("it names a scenario this page does not have ({name:?})"))?;
+            (Engine::builtin(name, Some(share.seed))?, text.to_string())
+        }
+        Source::Yaml(text) => (
+            super::editor::engine_from_yaml(text, Some(share.seed))?,
+            text.clone(),
+        ),
+    };
+    e.replay(share.timed_commands(), SimTime(share.t));
+    e.clock.playing = false;
+    Ok((e, text))
+}
+
 /// The fragment (without `#`) for `share`.
 pub fn encode(share: &Share) -> String {
     // Serializing plain data with string keys cannot fail; should it ever,
@@ -90,12 +110,17 @@ pub fn encode(share: &Share) -> String {
     )
 }
 
-/// Read a fragment (with or without its leading `#`). `Ok(None)` when the
-/// fragment is not a share link at all (empty, or some other anchor).
+/// Read a fragment (with or without its leading `#`). `Ok(None)` when
+/// there is none.
 pub fn decode(fragment: &str) -> Result<Option<Share>, String> {
     let f = fragment.strip_prefix('#').unwrap_or(fragment);
-    let Some(data) = f.strip_prefix(PREFIX) else {
+    if f.is_empty() {
         return Ok(None);
+    }
+    // The page has no anchors of its own, so any other fragment is a link
+    // that got mangled (or was never one).
+    let Some(data) = f.strip_prefix(PREFIX) else {
+        return Err("it is not a svcsim share link (it should start with #share=)".into());
     };
     let bytes = codec::base64url_decode(data).map_err(|e| format!("it is not base64 ({e})"))?;
     let json = codec::decompress(&bytes).map_err(|e| format!("it does not unpack ({e})"))?;
@@ -158,8 +183,9 @@ mod tests {
             .expect("a share");
         assert_eq!(back, share);
 
-        let mut f = Engine::builtin("clusterip", Some(back.seed)).expect("loads");
-        f.replay(back.timed_commands(), SimTime(back.t));
+        let (f, text) = open(&back).expect("opens");
+        assert!(text.contains("kind: Scenario"));
+        assert!(!f.clock.playing);
         assert_eq!(f.now(), e.now());
         assert_eq!(f.trace_count, e.trace_count);
         assert_eq!(f.metrics().requests, e.metrics().requests);
@@ -167,10 +193,34 @@ mod tests {
     }
 
     #[test]
-    fn other_fragments_are_not_links() {
+    fn a_yaml_link_runs_the_text() {
+        let text = svcsim_manifests::builtin::get("nodeport")
+            .unwrap()
+            .replace("seed: 1", "seed: 5");
+        let share = Share::new(
+            Source::Yaml(text.clone()),
+            9,
+            SimTime::from_millis(2_000),
+            &[],
+        );
+        let back = decode(&encode(&share)).unwrap().unwrap();
+        let (e, t) = open(&back).expect("opens");
+        assert_eq!(t, text);
+        assert_eq!(e.seed, 9);
+        assert_eq!(e.scenario, "custom");
+        assert_eq!(e.now(), SimTime::from_millis(2_000));
+        // A link naming a scenario that does not exist is an error.
+        let bad = Share::new(Source::Builtin("nope".into()), 1, SimTime::ZERO, &[]);
+        assert!(open(&bad).is_err());
+    }
+
+    #[test]
+    fn no_fragment_is_no_link() {
         assert_eq!(decode(""), Ok(None));
         assert_eq!(decode("#"), Ok(None));
-        assert_eq!(decode("#top"), Ok(None));
+        assert!(decode("#top")
+            .unwrap_err()
+            .contains("not a svcsim share link"));
     }
 
     #[test]
