@@ -182,13 +182,15 @@ pub fn workbench(p: &Props) -> Html {
         })
     };
     let on_reset = {
-        let (text, base, checked, last_good) = (
+        let (text, base, checked, last_good, restored) = (
             text.clone(),
             base.clone(),
             checked.clone(),
             last_good.clone(),
+            restored.clone(),
         );
         Callback::from(move |_: ()| {
+            restored.set(None);
             let c = Checked::of(&base);
             last_good.set(c.findings.clone());
             checked.set(c);
