@@ -43,6 +43,18 @@ pub fn tour(
     Ok(())
 }
 
+/// Scroll the workbench into view, then take a screenshot.
+fn panel_shot(session: &Session, out: &Path, name: &str) -> Result<()> {
+    js(
+        session,
+        "const w = document.querySelector('.workbench'); if (w) w.scrollIntoView({ block: 'end' });",
+        json!([]),
+    )?;
+    shot(session, out, name);
+    js(session, "window.scrollTo(0, 0);", json!([]))?;
+    Ok(())
+}
+
 fn js(session: &Session, script: &str, args: Value) -> Result<Value> {
     session.execute(script, args)
 }
@@ -172,7 +184,7 @@ fn invalid_edit(session: &Session, out: &Path, text: &str) -> Result<()> {
             "jumping to the error did not select line {line}: {sel}"
         ));
     }
-    shot(session, out, "wb-yaml-error");
+    panel_shot(session, out, "wb-yaml-error")?;
     // The edit is kept, errors and all.
     if editor_text(session)? != bad {
         return Err("the invalid text was not kept in the editor".into());
@@ -233,7 +245,7 @@ fn apply_edit(session: &Session, out: &Path) -> Result<u64> {
         || Ok(Some(workload_pods(session)?).filter(|&n| n >= before + 2)),
     )?;
     println!("applied: {before} → {after} workload pods");
-    shot(session, out, "wb-yaml-applied");
+    panel_shot(session, out, "wb-yaml-applied")?;
     Ok(after)
 }
 
@@ -250,7 +262,7 @@ fn lint_panel(session: &Session, out: &Path) -> Result<()> {
             "the linter misses no-network-policy on clusterip: {rules}"
         ));
     }
-    shot(session, out, "wb-lint");
+    panel_shot(session, out, "wb-lint")?;
     Ok(())
 }
 
@@ -309,7 +321,7 @@ fn share_link(
         link.len(),
         &link[..link.len().min(90)]
     );
-    shot(session, out, "wb-share");
+    panel_shot(session, out, "wb-share")?;
     let fresh = open("share")?;
     fresh.goto(&link)?;
     let there = wait_for(
@@ -442,7 +454,7 @@ spec:
         return Err(format!("the refused value is not shown as text: {shown}"));
     }
     click(session, "#yaml-apply")?;
-    shot(session, out, "wb-xss-invalid");
+    panel_shot(session, out, "wb-xss-invalid")?;
     // Valid: the same markup as the scenario's caption, run.
     click(session, "#yaml-reset")?;
     let valid = with_caption(&editor_text(session)?, &format!("{XSS} caption"));
@@ -533,7 +545,7 @@ fn lesson(session: &Session, out: &Path) -> Result<()> {
         Ok(v.as_bool().filter(|&b| b))
     })?;
     println!("lesson why-services complete after deleting {pod}");
-    shot(session, out, "wb-lesson");
+    panel_shot(session, out, "wb-lesson")?;
     // The helper: inside only, not external, no per-pod addresses.
     for _ in 0..3 {
         click_when_there(session, "#choose-no")?;
@@ -549,6 +561,6 @@ fn lesson(session: &Session, out: &Path) -> Result<()> {
         ));
     }
     click(session, "#choose-open")?;
-    shot(session, out, "wb-chooser");
+    panel_shot(session, out, "wb-chooser")?;
     Ok(())
 }
