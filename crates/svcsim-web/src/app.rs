@@ -116,8 +116,8 @@ pub enum Action {
     DismissError,
     LogText(String),
     LogFilter(LogFilter),
-    /// `kubectl apply` of the editor's objects to the running sim.
-    ApplyObjects(Vec<svcsim_core::model::Object>),
+    /// `kubectl apply` of the editor's text to the running sim.
+    ApplyYaml(String),
     /// Start over from the editor's text (its Scenario document included).
     RunYaml(String),
 }
@@ -139,6 +139,8 @@ pub struct AppState {
     /// The YAML of the scenario that runs (a built-in's file, or the text
     /// it was started from), for the editor and share links.
     pub source: Rc<String>,
+    /// The edits applied in this run, for share links.
+    pub applied: Rc<Vec<crate::model::share::Applied>>,
 }
 
 fn media(query: &str) -> bool {
@@ -206,6 +208,7 @@ impl AppState {
             log_filter: LogFilter::All,
             reduced_motion,
             source: Rc::new(source),
+            applied: Rc::default(),
         }
     }
 
@@ -256,7 +259,23 @@ impl Reducible for AppState {
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
             },
-            Action::ApplyObjects(objects) => engine.borrow_mut().apply(Command::Apply { objects }),
+            Action::ApplyYaml(text) => match crate::model::editor::check(&text) {
+                Ok(loaded) => {
+                    let mut e = engine.borrow_mut();
+                    // Against the cluster as it is at this instant, so a
+                    // share link's replay computes the same objects.
+                    let objects = crate::model::editor::objects_for_apply(&loaded, &e.view());
+                    let mut applied = (*s.applied).clone();
+                    applied.push(crate::model::share::Applied {
+                        t: e.now(),
+                        text,
+                        objects: objects.clone(),
+                    });
+                    s.applied = Rc::new(applied);
+                    e.apply(Command::Apply { objects });
+                }
+                Err(_) => s.error = Some("Not applied: the YAML has errors.".into()),
+            },
             Action::RunYaml(text) => match crate::model::editor::engine_from_yaml(&text, None) {
                 Ok(mut fresh) => {
                     let mut e = engine.borrow_mut();
@@ -417,7 +436,7 @@ pub fn app() -> Html {
                     act={act.clone()}
                 />
             </section>
-            <Workbench snap={snap.clone()} engine={state.engine.clone()} source={state.source.clone()} act={act.clone()} />
+            <Workbench snap={snap.clone()} engine={state.engine.clone()} source={state.source.clone()} applied={state.applied.clone()} act={act.clone()} />
             if state.help {
                 <Help act={act.clone()} />
             }

@@ -3,7 +3,7 @@
 //! Opening it reproduces that moment, paused, with the same counters.
 
 use crate::app::EngineRef;
-use crate::model::share::{self, Share, Source};
+use crate::model::share::{self, Applied, Share, Source};
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -15,6 +15,7 @@ pub struct Props {
     pub engine: EngineRef,
     /// The YAML of the scenario that runs (sent when it is not a built-in).
     pub source: Rc<String>,
+    pub applied: Rc<Vec<Applied>>,
 }
 
 /// The page's address without its fragment.
@@ -27,15 +28,16 @@ fn page_url() -> String {
 
 #[function_component(SharePanel)]
 pub fn share_panel(p: &Props) -> Html {
-    let link = use_state(|| None::<(String, String)>);
+    let link = use_state(|| None::<Result<(String, String), String>>);
     let out = use_node_ref();
     let make = {
-        let (link, engine, source, snap, out) = (
+        let (link, engine, source, snap, out, applied) = (
             link.clone(),
             p.engine.clone(),
             p.source.clone(),
             p.snap.clone(),
             out.clone(),
+            p.applied.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let e = engine.0.borrow();
@@ -44,18 +46,25 @@ pub fn share_panel(p: &Props) -> Html {
             } else {
                 Source::Yaml((*source).clone())
             };
-            let s = Share::new(src, e.seed, e.now(), e.recorded_commands());
+            let s = match Share::from_record(src, e.seed, e.now(), e.recorded_commands(), &applied)
+            {
+                Ok(s) => s,
+                Err(msg) => {
+                    link.set(Some(Err(msg)));
+                    return;
+                }
+            };
             let url = format!("{}#{}", page_url(), share::encode(&s));
             let what = format!(
                 "{} at {}, seed {}, {} intervention(s), {} requests so far ({} characters)",
                 e.scenario,
                 crate::model::format::sim_time(e.now()),
                 e.seed,
-                s.commands.len(),
+                s.steps.len(),
                 snap.metrics.requests,
                 url.len()
             );
-            link.set(Some((url, what)));
+            link.set(Some(Ok((url, what))));
             if let Some(i) = out.cast::<HtmlInputElement>() {
                 i.select();
             }
@@ -73,7 +82,10 @@ pub fn share_panel(p: &Props) -> Html {
                    Whoever opens it sees the same cluster and the same counters, paused." }
             </p>
             <button type="button" id="share-make" onclick={make}>{ "Make a link to this moment" }</button>
-            if let Some((url, what)) = (*link).clone() {
+            if let Some(Err(msg)) = (*link).clone() {
+                <p class="wb-note" id="share-error" role="alert">{ format!("No link: {msg}.") }</p>
+            }
+            if let Some(Ok((url, what))) = (*link).clone() {
                 <label for="share-url" class="share-label">{ "Link (copy it):" }</label>
                 <input id="share-url" ref={out} type="text" readonly=true value={url.clone()} onfocus={select} />
                 <p class="wb-note" id="share-what">{ what }</p>

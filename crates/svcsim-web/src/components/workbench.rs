@@ -109,6 +109,8 @@ pub struct Props {
     pub engine: EngineRef,
     /// The YAML of the scenario that runs.
     pub source: Rc<String>,
+    /// The edits applied in this run (for share links).
+    pub applied: Rc<Vec<share::Applied>>,
     pub act: Callback<Action>,
 }
 
@@ -240,7 +242,7 @@ pub fn workbench(p: &Props) -> Html {
                 <LintPanel findings={(*last_good).clone()} current={checked.loaded.is_some()} />
             </div>
             <div id="wb-share" role="tabpanel" aria-labelledby="wb-tab-share" hidden={*panel != Panel::Share}>
-                <SharePanel snap={p.snap.clone()} engine={p.engine.clone()} source={p.source.clone()} />
+                <SharePanel snap={p.snap.clone()} engine={p.engine.clone()} source={p.source.clone()} applied={p.applied.clone()} />
             </div>
         </section>
     }

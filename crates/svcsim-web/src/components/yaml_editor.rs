@@ -117,9 +117,8 @@ pub fn yaml_editor(p: &Props) -> Html {
             on_text.emit(((*text).clone(), true));
             match editor::check(&text) {
                 Ok(loaded) => {
-                    let objects = editor::objects_for_apply(&loaded, &snap.view);
-                    let n = objects.len();
-                    act.emit(Action::ApplyObjects(objects));
+                    let n = loaded.objects.len();
+                    act.emit(Action::ApplyYaml((*text).clone()));
                     note.set(Some(format!(
                         "Applied {n} object(s) at {}: created or updated, like kubectl apply.",
                         crate::model::format::sim_time(snap.now)

@@ -369,21 +369,6 @@ impl Engine {
         self.consume(Some(self.last_wall_ms));
     }
 
-    /// Take `commands` (a share link's, in any order) as this run's record
-    /// and go to `to`, replaying them silently. Meant for a fresh engine:
-    /// whatever was recorded before is replaced.
-    pub fn replay(&mut self, mut commands: Vec<(SimTime, Command)>, to: SimTime) {
-        commands.sort_by_key(|(t, _)| *t);
-        self.commands = commands;
-        self.next_cmd = self.commands.partition_point(|(t, _)| *t < self.now());
-        if to == self.now() {
-            self.apply_due(None);
-            self.recompose();
-        } else {
-            self.seek(to);
-        }
-    }
-
     /// Jump to `target` (scrubbing). Forward runs on silently; backward
     /// restores the nearest earlier checkpoint and replays.
     pub fn seek(&mut self, target: SimTime) {
