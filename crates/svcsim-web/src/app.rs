@@ -265,14 +265,16 @@ impl Reducible for AppState {
                     // Against the cluster as it is at this instant, so a
                     // share link's replay computes the same objects.
                     let objects = crate::model::editor::objects_for_apply(&loaded, &e.view());
+                    e.apply(Command::Apply { objects });
                     let mut applied = (*s.applied).clone();
                     applied.push(crate::model::share::Applied {
                         t: e.now(),
+                        // Apply appends to the record (after dropping any
+                        // later branch).
+                        index: e.recorded_commands().len().saturating_sub(1),
                         text,
-                        objects: objects.clone(),
                     });
                     s.applied = Rc::new(applied);
-                    e.apply(Command::Apply { objects });
                 }
                 Err(_) => s.error = Some("Not applied: the YAML has errors.".into()),
             },

@@ -28,7 +28,6 @@
 
 use super::codec;
 use super::engine::Engine;
-use svcsim_core::model::Object;
 use svcsim_core::scenario::ProxyMode;
 use svcsim_core::sim::Command;
 use svcsim_core::time::SimTime;
@@ -211,17 +210,19 @@ fn parse_command(words: &[String]) -> Result<Command, String> {
     })
 }
 
-/// An edit the learner applied: its text, when, and the objects it sent.
+/// An edit the learner applied: its text, when, and where its Apply stands
+/// in the engine's command record (a branch after scrubbing back can
+/// replace later commands, so the time alone could match a stale edit).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied {
     pub t: SimTime,
+    pub index: usize,
     pub text: String,
-    pub objects: Vec<Object>,
 }
 
 impl Share {
     /// The link for a run: its recorded commands, with each Apply matched
-    /// to the edit that produced it (same time, same objects).
+    /// to the edit that produced it (same place in the record, same time).
     pub fn from_record(
         source: Source,
         seed: u64,
@@ -230,12 +231,12 @@ impl Share {
         applied: &[Applied],
     ) -> Result<Share, String> {
         let mut steps = Vec::with_capacity(commands.len());
-        for (t, c) in commands {
+        for (i, (t, c)) in commands.iter().enumerate() {
             let step = match c {
-                Command::Apply { objects } => applied
+                Command::Apply { .. } => applied
                     .iter()
                     .rev()
-                    .find(|a| a.t == *t && a.objects == *objects)
+                    .find(|a| a.index == i && a.t == *t)
                     .map(|a| Step::Apply(a.text.clone()))
                     .ok_or("an applied change has no editor text to send")?,
                 c if command_words(c).is_some() => Step::Command(c.clone()),
@@ -420,12 +421,12 @@ mod tests {
     fn apply_text(e: &mut Engine, text: &str, applied: &mut Vec<Applied>) {
         let loaded = editor::check(text).expect("loads");
         let objects = editor::objects_for_apply(&loaded, &e.view());
+        e.apply(Command::Apply { objects });
         applied.push(Applied {
             t: e.now(),
+            index: e.recorded_commands().len() - 1,
             text: text.to_string(),
-            objects: objects.clone(),
         });
-        e.apply(Command::Apply { objects });
     }
 
     #[test]
