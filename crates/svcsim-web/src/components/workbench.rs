@@ -165,13 +165,18 @@ pub fn workbench(p: &Props) -> Html {
     }
 
     let on_text = {
-        let (text, base, checked, last_good) = (
+        let (text, base, checked, last_good, restored) = (
             text.clone(),
             base.clone(),
             checked.clone(),
             last_good.clone(),
+            restored.clone(),
         );
         Callback::from(move |(t, validate): (String, bool)| {
+            // Once the learner types on, the restore note has done its job.
+            if restored.is_some() && !validate {
+                restored.set(None);
+            }
             save_text(&t, &base);
             if validate {
                 let c = Checked::of(&t);
