@@ -277,13 +277,9 @@ impl Share {
 
     /// Read [`Share::to_text`]'s output.
     pub fn from_text(text: &str) -> Result<Share, String> {
-        let mut rest = text;
-        let mut line = || -> Option<&str> {
-            let (l, r) = rest.split_once('\n')?;
-            rest = r;
-            Some(l)
-        };
-        let head = line().ok_or("it is empty")?;
+        // The header: three lines.
+        let mut lines = text.splitn(4, '\n');
+        let head = lines.next().unwrap_or_default();
         let version = head
             .strip_prefix(MAGIC)
             .map(str::trim)
@@ -298,9 +294,9 @@ impl Share {
                 .and_then(|v| v.trim().parse().ok())
                 .ok_or_else(|| format!("its {} is missing", key.trim()))
         };
-        let seed = num(line(), "seed ")?;
-        let t = SimTime(num(line(), "time ")?);
-        drop(line);
+        let seed = num(lines.next(), "seed ")?;
+        let t = SimTime(num(lines.next(), "time ")?);
+        let mut rest = lines.next().ok_or("it names no scenario")?;
         // The rest mixes lines and length-prefixed blocks.
         let mut source = None;
         let mut steps = Vec::new();
