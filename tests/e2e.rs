@@ -206,7 +206,7 @@ fn check_site(cfg: &Config, driver: &Driver, label: &str, url: &str, tour: bool)
                 charts_and_ab(&session, &cfg.out)?;
                 netpol_ui::tour(&session, &cfg.out)?;
                 inspect::tour(&session, &cfg.out)?;
-                workbench::tour(&session, &cfg.out, url)?;
+                workbench::tour(&session, &cfg.out, url, &|l| open_session(cfg, driver, l))?;
                 // Errors so far; the reload starts a fresh page (and hook).
                 failures.extend(page_problems(&session)?);
                 println!("reloading");

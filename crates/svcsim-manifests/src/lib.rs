@@ -25,6 +25,7 @@ mod defaults;
 mod diag;
 pub mod export;
 pub mod lenient;
+pub mod lint;
 mod load;
 pub mod names;
 mod tree;

@@ -10,7 +10,7 @@
 use crate::components::{
     banner::Banner, charts::Charts, counters::Counters, event_log::EventLog, help::Help,
     inspect_row::InspectRow, inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar,
-    stage::Stage, toggles::Toggles, transport::Transport,
+    stage::Stage, toggles::Toggles, transport::Transport, workbench::Workbench,
 };
 use crate::components::{policy_view::PolicyView, reach_view::ReachView};
 use crate::model::compare::{Shared, Variation};
@@ -129,6 +129,10 @@ pub enum Action {
     SelectPacket(Option<u64>),
     /// Open the request a log line (trace sequence number) belongs to.
     InspectSeq(u64),
+    /// `kubectl apply` of the editor's text to the running sim.
+    ApplyYaml(String),
+    /// Start over from the editor's text (its Scenario document included).
+    RunYaml(String),
 }
 
 #[derive(Clone)]
@@ -153,6 +157,11 @@ pub struct AppState {
     pub policy: Option<String>,
     /// The request shown in the packet inspector.
     pub packet: Option<u64>,
+    /// The YAML of the scenario that runs (a built-in's file, or the text
+    /// it was started from), for the editor and share links.
+    pub source: Rc<String>,
+    /// The edits applied in this run, for share links.
+    pub applied: Rc<Vec<crate::model::share::Applied>>,
 }
 
 fn media(query: &str) -> bool {
@@ -164,7 +173,24 @@ fn media(query: &str) -> bool {
 impl AppState {
     fn initial() -> AppState {
         let mut error = None;
-        let engine = match Engine::builtin(DEFAULT_SCENARIO, None) {
+        let mut source = svcsim_manifests::builtin::get(DEFAULT_SCENARIO)
+            .unwrap_or_default()
+            .to_string();
+        // A share link in the fragment opens that moment; a broken one says
+        // so and falls back to the default scenario.
+        let shared = crate::components::workbench::shared_engine();
+        let engine = match shared {
+            Some(Ok((e, text))) => {
+                source = text;
+                Ok(e)
+            }
+            Some(Err(msg)) => {
+                error = Some(msg);
+                Engine::builtin(DEFAULT_SCENARIO, None)
+            }
+            None => Engine::builtin(DEFAULT_SCENARIO, None),
+        };
+        let engine = match engine {
             Ok(e) => e,
             Err(msg) => {
                 error = Some(format!("Could not load {DEFAULT_SCENARIO}: {msg}"));
@@ -206,7 +232,28 @@ impl AppState {
             comparison: None,
             policy: None,
             packet: None,
+            source: Rc::new(source),
+            applied: Rc::default(),
         }
+    }
+
+    /// Run `fresh` instead of the current engine: speed, theme and motion
+    /// carry over, it plays, and everything tied to the old run is cleared.
+    fn install(&mut self, mut fresh: Engine, source: String) {
+        let mut e = self.engine.0.borrow_mut();
+        fresh.clock.speed = e.clock.speed;
+        fresh.clock.playing = true;
+        fresh.dark = e.dark;
+        fresh.reduced_motion = e.reduced_motion;
+        self.error = (!fresh.warnings.is_empty()).then(|| fresh.warnings.join("; "));
+        *e = fresh;
+        self.selection = None;
+        self.hover = None;
+        self.comparison = None;
+        self.policy = None;
+        self.packet = None;
+        self.source = Rc::new(source);
+        self.applied = Rc::default();
     }
 
     fn refresh(&mut self) {
@@ -247,21 +294,34 @@ impl Reducible for AppState {
             }
             Action::SetSpeed(v) => engine.borrow_mut().clock.set_speed(v),
             Action::LoadScenario(name) => match Engine::builtin(&name, None) {
-                Ok(mut fresh) => {
-                    let mut e = engine.borrow_mut();
-                    fresh.clock.speed = e.clock.speed;
-                    fresh.clock.playing = true;
-                    fresh.dark = e.dark;
-                    fresh.reduced_motion = e.reduced_motion;
-                    s.error = (!fresh.warnings.is_empty()).then(|| fresh.warnings.join("; "));
-                    *e = fresh;
-                    s.selection = None;
-                    s.hover = None;
-                    s.comparison = None;
-                    s.policy = None;
-                    s.packet = None;
+                Ok(fresh) => {
+                    let source = svcsim_manifests::builtin::get(&name).unwrap_or_default();
+                    s.install(fresh, source.to_string());
                 }
                 Err(msg) => s.error = Some(format!("Could not load {name}: {msg}")),
+            },
+            Action::ApplyYaml(text) => match crate::model::editor::check(&text) {
+                Ok(loaded) => {
+                    let mut e = engine.borrow_mut();
+                    // Against the cluster as it is at this instant, so a
+                    // share link's replay computes the same objects.
+                    let objects = crate::model::editor::objects_for_apply(&loaded, &e.view());
+                    e.apply(Command::Apply { objects });
+                    let mut applied = (*s.applied).clone();
+                    applied.push(crate::model::share::Applied {
+                        t: e.now(),
+                        // Apply appends to the record (after dropping any
+                        // later branch).
+                        index: e.recorded_commands().len().saturating_sub(1),
+                        text,
+                    });
+                    s.applied = Rc::new(applied);
+                }
+                Err(_) => s.error = Some("Not applied: the YAML has errors.".into()),
+            },
+            Action::RunYaml(text) => match crate::model::editor::engine_from_yaml(&text, None) {
+                Ok(fresh) => s.install(fresh, text),
+                Err(msg) => s.error = Some(format!("Could not run the editor's scenario: {msg}")),
             },
             Action::Restart(seed) => {
                 if let Err(msg) = engine.borrow_mut().restart(seed) {
@@ -270,6 +330,8 @@ impl Reducible for AppState {
                 s.hover = None;
                 s.comparison = None;
                 s.packet = None;
+                // Recorded commands do not carry over, nor do the edits.
+                s.applied = Rc::default();
             }
             Action::Apply(cmd) => engine.borrow_mut().apply(cmd),
             Action::Select(sel) => s.selection = sel,
@@ -429,6 +491,7 @@ pub fn app() -> Html {
                     act={act.clone()}
                 />
             </section>
+            <Workbench snap={snap.clone()} engine={state.engine.clone()} source={state.source.clone()} applied={state.applied.clone()} act={act.clone()} />
             if state.help {
                 <Help act={act.clone()} />
             }

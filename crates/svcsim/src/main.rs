@@ -36,6 +36,8 @@ enum Cmd {
     Export(cmd::export::Args),
     /// Is a connection between two pods allowed by NetworkPolicy?
     Reach(cmd::reach::Args),
+    /// Best-practice advice on a scenario (selectors, Service types, labels, policies).
+    Lint(cmd::lint::Args),
 }
 
 /// A failure the user can act on. `code` is the process exit code.
@@ -72,6 +74,7 @@ fn main() {
         Cmd::Validate(a) => cmd::validate::run(a),
         Cmd::Export(a) => cmd::export::run(a),
         Cmd::Reach(a) => cmd::reach::run(a),
+        Cmd::Lint(a) => cmd::lint::run(a),
     };
     if let Err(e) = result {
         if !e.message.is_empty() {

@@ -49,6 +49,12 @@ pub fn scenario_bar(p: &Props) -> Html {
                 { for svcsim_manifests::builtin::names().iter().map(|n| html! {
                     <option value={*n} selected={*n == p.snap.scenario}>{ *n }</option>
                 }) }
+                // A scenario run from the YAML editor.
+                if svcsim_manifests::builtin::get(&p.snap.scenario).is_none() {
+                    <option value={p.snap.scenario.clone()} selected=true disabled=true>
+                        { format!("{} (from the editor)", p.snap.scenario) }
+                    </option>
+                }
             </select>
             <label for="seed">{ "Seed" }</label>
             <input id="seed" ref={seed_ref} type="number" min="0" step="1"

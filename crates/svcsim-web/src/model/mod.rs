@@ -6,10 +6,13 @@
 //! `cargo test -p svcsim-web`, against the real core, without a browser.
 
 pub mod clock;
+pub mod codec;
 pub mod compare;
+pub mod editor;
 pub mod engine;
 pub mod format;
 pub mod layout;
+pub mod lessons;
 pub mod log;
 pub mod netpol;
 pub mod packets;
@@ -17,4 +20,5 @@ pub mod palette;
 pub mod requests;
 pub mod rules_doc;
 pub mod series;
+pub mod share;
 pub mod snapshot;

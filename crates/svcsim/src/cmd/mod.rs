@@ -2,6 +2,7 @@
 
 pub mod dig;
 pub mod export;
+pub mod lint;
 pub mod reach;
 pub mod route;
 pub mod rules;
