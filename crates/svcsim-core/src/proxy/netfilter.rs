@@ -15,6 +15,7 @@
 
 use super::rules::{
     Addr, Candidates, CtState, Match, RecentAction, Rule, Ruleset, Table, TableName, Target,
+    ENTRY_CHAINS,
 };
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
 use crate::rng::Stream;
@@ -283,13 +284,13 @@ impl Walk<'_, '_, '_> {
         true
     }
 
-    /// Walk the chain named `chain` of `table` (a built-in entry chain).
-    fn run_named(&mut self, table: TableName, chain: &str) -> Flow {
+    /// Walk the built-in chain `ENTRY_CHAINS[entry]` of `table`.
+    fn run_entry(&mut self, table: TableName, entry: usize) -> Flow {
         let rs = self.rs;
         let Some(t) = rs.table(table) else {
             return Flow::Continue;
         };
-        let Some(pos) = t.chain_index(chain) else {
+        let Some(pos) = t.entry_chain(entry) else {
             return Flow::Continue;
         };
         self.run_chain(t, pos, 0)
@@ -422,29 +423,40 @@ fn evaluate_with(
         accepted_explicitly: false,
         hits: Vec::new(),
     };
-    let stages: &[(TableName, &str)] = match hook {
-        Hook::Prerouting => &[(TableName::Nat, "PREROUTING")],
-        Hook::Output => &[(TableName::Nat, "OUTPUT"), (TableName::Filter, "OUTPUT")],
+    // Positions in `ENTRY_CHAINS`.
+    const PREROUTING: usize = 0;
+    const INPUT: usize = 1;
+    const FORWARD: usize = 2;
+    const OUTPUT: usize = 3;
+    const POSTROUTING: usize = 4;
+    debug_assert_eq!(ENTRY_CHAINS[PREROUTING], "PREROUTING");
+    debug_assert_eq!(ENTRY_CHAINS[INPUT], "INPUT");
+    debug_assert_eq!(ENTRY_CHAINS[FORWARD], "FORWARD");
+    debug_assert_eq!(ENTRY_CHAINS[OUTPUT], "OUTPUT");
+    debug_assert_eq!(ENTRY_CHAINS[POSTROUTING], "POSTROUTING");
+    let stages: &[(TableName, usize)] = match hook {
+        Hook::Prerouting => &[(TableName::Nat, PREROUTING)],
+        Hook::Output => &[(TableName::Nat, OUTPUT), (TableName::Filter, OUTPUT)],
     };
     let mut fate = Flow::Continue;
     for &(t, c) in stages {
-        fate = worst(fate, w.run_named(t, c));
+        fate = worst(fate, w.run_entry(t, c));
         if matches!(fate, Flow::Drop | Flow::Reject) {
             break;
         }
     }
     if hook == Hook::Prerouting && !matches!(fate, Flow::Drop | Flow::Reject) {
         let chain = if rs.is_local(w.pkt.dst) {
-            "INPUT"
+            INPUT
         } else {
-            "FORWARD"
+            FORWARD
         };
-        fate = worst(fate, w.run_named(TableName::Filter, chain));
-        if chain == "FORWARD" && !matches!(fate, Flow::Drop | Flow::Reject) {
-            w.run_named(TableName::Nat, "POSTROUTING");
+        fate = worst(fate, w.run_entry(TableName::Filter, chain));
+        if chain == FORWARD && !matches!(fate, Flow::Drop | Flow::Reject) {
+            w.run_entry(TableName::Nat, POSTROUTING);
         }
     } else if hook == Hook::Output && !matches!(fate, Flow::Drop | Flow::Reject) {
-        w.run_named(TableName::Nat, "POSTROUTING");
+        w.run_entry(TableName::Nat, POSTROUTING);
     }
     let verdict = match fate {
         Flow::Drop => Verdict::Drop,

@@ -359,10 +359,17 @@ pub struct Table {
     /// names ([`NO_CHAIN`] for other targets or a missing chain), so the
     /// interpreter follows jumps without looking names up per packet.
     jumps: Vec<Vec<u32>>,
+    /// Positions of the [`ENTRY_CHAINS`] ([`NO_CHAIN`] when absent), so the
+    /// interpreter enters a hook without a lookup by name.
+    entries: [u32; ENTRY_CHAINS.len()],
 }
 
 /// [`Table::jump_target`]'s "no chain" in the resolved jump table.
 const NO_CHAIN: u32 = u32::MAX;
+
+/// The built-in chains the kernel's hooks enter, resolved once per table
+/// ([`Table::entry_chain`] takes an index into this list).
+pub const ENTRY_CHAINS: [&str; 5] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
 
 /// Chains shorter than this are walked rule by rule without an index.
 const INDEX_MIN_RULES: usize = 32;
@@ -478,7 +485,9 @@ impl Table {
             by_name,
             indexes,
             jumps: Vec::new(),
+            entries: [NO_CHAIN; ENTRY_CHAINS.len()],
         };
+        t.entries = ENTRY_CHAINS.map(|name| t.chain_index(name).map_or(NO_CHAIN, |i| i as u32));
         t.jumps = t
             .chains
             .iter()
@@ -495,6 +504,15 @@ impl Table {
             })
             .collect();
         t
+    }
+
+    /// The position of the entry chain `ENTRY_CHAINS[entry]`, if the table
+    /// has it; the same as `chain_index(ENTRY_CHAINS[entry])`.
+    pub fn entry_chain(&self, entry: usize) -> Option<usize> {
+        match self.entries.get(entry) {
+            Some(&NO_CHAIN) | None => None,
+            Some(&i) => Some(i as usize),
+        }
     }
 
     /// The position of the chain that rule `index` of the chain at `pos`
