@@ -1,33 +1,23 @@
 //! Engine benchmarks (divan): events per second on the `mixed` built-in
 //! driven at 10,000 requests/s, and building a 1,000-node, 30,000-pod,
 //! 5,000-Service cluster. Run: `cargo bench -p svcsim-tests --bench sim`.
+//! `cargo xtask bench-wasm` times the same `mixed` workload natively and in
+//! wasm (Chromium, Node) for the native-to-wasm ratio.
 
 use divan::counter::ItemsCount;
 use svcsim_core::model::*;
 use svcsim_core::scenario::{NodeSpec, ScenarioSpec};
-use svcsim_core::{Sim, SimDuration, SimTime};
+use svcsim_core::{Sim, SimDuration};
 
 fn main() {
     divan::main();
 }
 
-/// `mixed`, with every client's rate scaled so the total is 10,000 req/s.
+/// `mixed`, with every client's rate scaled so the total is 10,000 req/s,
+/// trace off, warmed up past the clients' start: the one definition of the
+/// workload, shared with `cargo xtask bench-wasm` (`svcsim_js::bench`).
 fn mixed_10k() -> Sim {
-    let text = svcsim_manifests::builtin::get("mixed").expect("mixed exists");
-    let loaded = svcsim_manifests::load(text, "mixed").expect("mixed loads");
-    let mut spec = loaded.scenario;
-    let total: f64 = spec.clients.iter().map(|c| c.rate).sum();
-    for c in &mut spec.clients {
-        c.rate *= 10_000.0 / total;
-    }
-    for w in &mut spec.workloads {
-        w.concurrency = w.concurrency.max(256);
-    }
-    let mut sim = Sim::new(loaded.objects, spec).expect("mixed builds");
-    sim.set_tracing(false);
-    // Warm up past the clients' start.
-    sim.run_until(SimTime::from_secs(1));
-    sim
+    svcsim_js::bench::mixed_10k(None).expect("mixed builds")
 }
 
 /// One simulated second of `mixed` at 10k req/s, trace off (metrics only).

@@ -20,8 +20,13 @@
 //! `runUntil(ns)`, `now()`, `views()`, `drainTrace()` and `traceHash()`,
 //! each a one-line call plus [`to_js`]. Add new methods the same way.
 //!
+//! `EngineBench` ([`bench::EngineBench`]) is the engine benchmark's
+//! workload for `cargo xtask bench-wasm`; it is not part of the page API.
+//!
 //! Build the module with `wasm-pack build --target web crates/svcsim-js`
 //! (or `wasm-bindgen --target web` on the cdylib).
+
+pub mod bench;
 
 use serde::Serialize;
 use svcsim_core::rng::Stream;

@@ -8,6 +8,8 @@
 //! cargo xtask e2e [--no-build]   # only the browser test of the built site
 //! cargo xtask js [--out DIR]      # svcsim-js as an ES module (default target/js/pkg)
 //! cargo xtask bench-browser [--no-build]   # frame time, first moving packet, bundle size
+//! cargo xtask bench-wasm [--samples N] [--seed N] [--no-build] [--no-node]
+//!                           # engine events/s natively, in Chromium and in Node
 //! cargo xtask setup         # only install the tools
 //! ```
 //!
@@ -39,9 +41,16 @@
 //! shipped bytes (raw and gzip -9) against the targets; BENCHMARKS.md
 //! "Browser" records a run.
 //!
+//! `cargo xtask bench-wasm` times the engine benchmark's workload (`mixed`
+//! at 10,000 req/s, trace off; `svcsim_js::bench`) natively and as wasm in
+//! the same headless Chromium, and in Node, and prints events/s and the
+//! native-to-wasm ratio; see [`bench_wasm`]. BENCHMARKS.md "wasm against
+//! native" records a run.
+//!
 //! `XTASK_SKIP=wasm,e2e` (any of `fmt,clippy,native,wasm,site,e2e`) skips
 //! steps for a quicker local loop; the default runs everything.
 
+mod bench_wasm;
 mod browser;
 mod server;
 mod tools;
@@ -65,6 +74,9 @@ const USAGE: &str = "usage: cargo xtask <command>
                       (default target/js/pkg)
   bench-browser [--no-build]
                       build the site, then measure frame time, first moving packet and bundle size
+  bench-wasm [--samples N] [--seed N] [--no-build] [--no-node]
+                      engine events/s on `mixed` at 10,000 req/s: native, wasm in headless
+                      Chromium and in Node (wasm built with the release and the bench profile)
   setup               install the tools the other commands need
 
 Set XTASK_SKIP=fmt,clippy,native,wasm,site,e2e to skip steps of `test`.";
@@ -79,6 +91,7 @@ fn main() {
         Some("e2e") => e2e_cmd(&args[1..]),
         Some("js") => js(&args[1..]),
         Some("bench-browser") => bench_browser(&args[1..]),
+        Some("bench-wasm") => bench_wasm_cmd(&args[1..]),
         Some("setup") => setup(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -468,6 +481,21 @@ fn bench_browser(args: &[String]) -> Result<()> {
     }
     println!("(targets: median frame ≤ 16.7 ms with 2,000 packets in flight)");
     Ok(())
+}
+
+fn bench_wasm_cmd(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args, &["--samples", "--seed"], &["--no-build", "--no-node"])?;
+    let number = |name: &str| -> Result<Option<u64>> {
+        o.get(name)
+            .map(|v| v.parse().map_err(|e| format!("{name}: {e}")))
+            .transpose()
+    };
+    bench_wasm::bench_wasm(&bench_wasm::Options {
+        samples: number("--samples")?.unwrap_or(10).clamp(1, 1000) as u32,
+        seed: number("--seed")?,
+        no_build: o.flag("--no-build"),
+        node: !o.flag("--no-node"),
+    })
 }
 
 fn test(args: &[String]) -> Result<()> {

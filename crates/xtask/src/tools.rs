@@ -221,6 +221,17 @@ pub fn ensure_site_tools() -> Result<()> {
     check_trunk_toml()
 }
 
+/// wasm-bindgen-cli at the Cargo.lock version (without trunk or npm), for
+/// `cargo xtask bench-wasm`.
+pub fn ensure_wasm_bindgen() -> Result<()> {
+    ensure_cargo_tool(
+        "wasm-bindgen",
+        "wasm-bindgen-cli",
+        &lock_version("wasm-bindgen")?,
+        false,
+    )
+}
+
 /// wasm-pack, for the wasm-bindgen tests.
 pub fn ensure_wasm_pack() -> Result<()> {
     ensure_cargo_tool("wasm-pack", "wasm-pack", WASM_PACK_VERSION, true)

@@ -13,7 +13,10 @@
 //!   it lists every DNAT destination the statistic cascade can reach, so it
 //!   answers "where can this packet go", and it is what the goldens check.
 
-use super::rules::{Addr, CtState, Match, RecentAction, Rule, Ruleset, TableName, Target};
+use super::rules::{
+    Addr, Candidates, CtState, Match, RecentAction, Rule, Ruleset, Table, TableName, Target,
+    ENTRY_CHAINS,
+};
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
 use crate::rng::Stream;
 use crate::time::{SimDuration, SimTime};
@@ -127,6 +130,66 @@ pub struct Evaluation {
     pub hits: Vec<RuleHit>,
 }
 
+/// A rule that matched, by position: table, the chain's position in
+/// [`Table::chains`], and the rule's index in the chain. What the walk
+/// records; [`HitAt::rule_hit`] names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HitAt {
+    pub table: TableName,
+    pub chain: usize,
+    pub index: usize,
+}
+
+impl HitAt {
+    /// The named form, as in [`Evaluation::hits`].
+    pub fn rule_hit(&self, rs: &Ruleset) -> RuleHit {
+        RuleHit {
+            table: self.table,
+            chain: rs
+                .table(self.table)
+                .map(|t| t.chains[self.chain].name.clone())
+                .unwrap_or_default(),
+            index: self.index,
+        }
+    }
+
+    /// The rule itself.
+    pub fn rule<'r>(&self, rs: &'r Ruleset) -> Option<&'r Rule> {
+        rs.table(self.table)?
+            .chains
+            .get(self.chain)?
+            .rules
+            .get(self.index)
+    }
+}
+
+/// [`Evaluation`] with the hits by position: what the simulation's data
+/// path uses, because it needs the chain names only when it records a
+/// trace ([`evaluate_at`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvaluationAt {
+    pub verdict: Verdict,
+    pub masquerade: bool,
+    pub mark: u32,
+    pub hits: Vec<HitAt>,
+}
+
+/// The rule positions one chain walk tries, in order.
+enum Order<'a> {
+    All(std::ops::Range<usize>),
+    Indexed(Candidates<'a>),
+}
+
+impl Iterator for Order<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Order::All(r) => r.next(),
+            Order::Indexed(c) => c.next(),
+        }
+    }
+}
+
 /// How a chain walk ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flow {
@@ -149,7 +212,7 @@ struct Walk<'r, 'c, 'x> {
     dnat: Option<Endpoint4>,
     masquerade: bool,
     accepted_explicitly: bool,
-    hits: Vec<RuleHit>,
+    hits: Vec<HitAt>,
     use_index: bool,
 }
 
@@ -221,49 +284,61 @@ impl Walk<'_, '_, '_> {
         true
     }
 
-    fn run_chain(&mut self, table: TableName, chain: &str, depth: usize) -> Flow {
-        if depth > MAX_DEPTH {
-            return Flow::Continue;
-        }
+    /// Walk the built-in chain `ENTRY_CHAINS[entry]` of `table`.
+    fn run_entry(&mut self, table: TableName, entry: usize) -> Flow {
         let rs = self.rs;
         let Some(t) = rs.table(table) else {
             return Flow::Continue;
         };
-        let Some(pos) = t.chain_index(chain) else {
+        let Some(pos) = t.entry_chain(entry) else {
             return Flow::Continue;
         };
+        self.run_chain(t, pos, 0)
+    }
+
+    /// Walk the chain at position `pos` of `t`. Jumps follow the table's
+    /// resolved jump targets ([`Table::jump_target`]), so no chain is looked
+    /// up by name per packet.
+    fn run_chain(&mut self, t: &Table, pos: usize, depth: usize) -> Flow {
+        if depth > MAX_DEPTH {
+            return Flow::Continue;
+        }
         let c = &t.chains[pos];
         // Long chains are walked through their destination index; the
         // candidates are exactly the rules that could match, in order.
-        let candidates: Option<Vec<usize>> = match t.index_of(pos) {
+        let order = match t.index_of(pos) {
             Some(ix) if self.use_index => {
-                Some(ix.candidates(self.pkt.dst, self.pkt.dport, self.pkt.proto))
+                Order::Indexed(ix.candidates_iter(self.pkt.dst, self.pkt.dport, self.pkt.proto))
             }
-            _ => None,
-        };
-        let order: Box<dyn Iterator<Item = usize>> = match candidates {
-            Some(v) => Box::new(v.into_iter()),
-            None => Box::new(0..c.rules.len()),
+            _ => Order::All(0..c.rules.len()),
         };
         for index in order {
             let rule = &c.rules[index];
             if !self.stateless_matches(rule) || !self.stateful_matches(rule) {
                 continue;
             }
-            self.hits.push(RuleHit {
-                table,
-                chain: c.name.clone(),
+            self.hits.push(HitAt {
+                table: t.name,
+                chain: pos,
                 index,
             });
             let Some(target) = &rule.target else { continue };
             match target {
-                Target::Jump(next) => {
-                    let f = self.run_chain(table, next, depth + 1);
+                Target::Jump(_) => {
+                    let Some(next) = t.jump_target(pos, index) else {
+                        continue;
+                    };
+                    let f = self.run_chain(t, next, depth + 1);
                     if f != Flow::Continue {
                         return f;
                     }
                 }
-                Target::Goto(next) => return self.run_chain(table, next, depth + 1),
+                Target::Goto(_) => {
+                    return match t.jump_target(pos, index) {
+                        Some(next) => self.run_chain(t, next, depth + 1),
+                        None => Flow::Continue,
+                    };
+                }
                 Target::Return => return Flow::Continue,
                 Target::Accept => {
                     self.accepted_explicitly = true;
@@ -300,6 +375,13 @@ impl Walk<'_, '_, '_> {
 /// Built-in chains have policy ACCEPT. `statistic` draws come from
 /// `ctx.rng`, one `u32` per statistic match reached.
 pub fn evaluate(rs: &Ruleset, pkt: &Packet, hook: Hook, ctx: &mut EvalCtx<'_>) -> Evaluation {
+    named(rs, evaluate_with(rs, pkt, hook, ctx, true))
+}
+
+/// [`evaluate`] with the matched rules by position rather than by name, so
+/// a caller that does not show them allocates nothing for them. The walk,
+/// the draws and the verdict are the same.
+pub fn evaluate_at(rs: &Ruleset, pkt: &Packet, hook: Hook, ctx: &mut EvalCtx<'_>) -> EvaluationAt {
     evaluate_with(rs, pkt, hook, ctx, true)
 }
 
@@ -311,7 +393,16 @@ pub fn evaluate_linear(
     hook: Hook,
     ctx: &mut EvalCtx<'_>,
 ) -> Evaluation {
-    evaluate_with(rs, pkt, hook, ctx, false)
+    named(rs, evaluate_with(rs, pkt, hook, ctx, false))
+}
+
+fn named(rs: &Ruleset, e: EvaluationAt) -> Evaluation {
+    Evaluation {
+        verdict: e.verdict,
+        masquerade: e.masquerade,
+        mark: e.mark,
+        hits: e.hits.iter().map(|h| h.rule_hit(rs)).collect(),
+    }
 }
 
 fn evaluate_with(
@@ -320,7 +411,7 @@ fn evaluate_with(
     hook: Hook,
     ctx: &mut EvalCtx<'_>,
     use_index: bool,
-) -> Evaluation {
+) -> EvaluationAt {
     let mut w = Walk {
         use_index,
         rs,
@@ -332,29 +423,40 @@ fn evaluate_with(
         accepted_explicitly: false,
         hits: Vec::new(),
     };
-    let stages: Vec<(TableName, &str)> = match hook {
-        Hook::Prerouting => vec![(TableName::Nat, "PREROUTING")],
-        Hook::Output => vec![(TableName::Nat, "OUTPUT"), (TableName::Filter, "OUTPUT")],
+    // Positions in `ENTRY_CHAINS`.
+    const PREROUTING: usize = 0;
+    const INPUT: usize = 1;
+    const FORWARD: usize = 2;
+    const OUTPUT: usize = 3;
+    const POSTROUTING: usize = 4;
+    debug_assert_eq!(ENTRY_CHAINS[PREROUTING], "PREROUTING");
+    debug_assert_eq!(ENTRY_CHAINS[INPUT], "INPUT");
+    debug_assert_eq!(ENTRY_CHAINS[FORWARD], "FORWARD");
+    debug_assert_eq!(ENTRY_CHAINS[OUTPUT], "OUTPUT");
+    debug_assert_eq!(ENTRY_CHAINS[POSTROUTING], "POSTROUTING");
+    let stages: &[(TableName, usize)] = match hook {
+        Hook::Prerouting => &[(TableName::Nat, PREROUTING)],
+        Hook::Output => &[(TableName::Nat, OUTPUT), (TableName::Filter, OUTPUT)],
     };
     let mut fate = Flow::Continue;
-    for (t, c) in stages {
-        fate = worst(fate, w.run_chain(t, c, 0));
+    for &(t, c) in stages {
+        fate = worst(fate, w.run_entry(t, c));
         if matches!(fate, Flow::Drop | Flow::Reject) {
             break;
         }
     }
     if hook == Hook::Prerouting && !matches!(fate, Flow::Drop | Flow::Reject) {
         let chain = if rs.is_local(w.pkt.dst) {
-            "INPUT"
+            INPUT
         } else {
-            "FORWARD"
+            FORWARD
         };
-        fate = worst(fate, w.run_chain(TableName::Filter, chain, 0));
-        if chain == "FORWARD" && !matches!(fate, Flow::Drop | Flow::Reject) {
-            w.run_chain(TableName::Nat, "POSTROUTING", 0);
+        fate = worst(fate, w.run_entry(TableName::Filter, chain));
+        if chain == FORWARD && !matches!(fate, Flow::Drop | Flow::Reject) {
+            w.run_entry(TableName::Nat, POSTROUTING);
         }
     } else if hook == Hook::Output && !matches!(fate, Flow::Drop | Flow::Reject) {
-        w.run_chain(TableName::Nat, "POSTROUTING", 0);
+        w.run_entry(TableName::Nat, POSTROUTING);
     }
     let verdict = match fate {
         Flow::Drop => Verdict::Drop,
@@ -363,7 +465,7 @@ fn evaluate_with(
         _ if w.accepted_explicitly => Verdict::Accept { dnat: None },
         _ => Verdict::NotHandled,
     };
-    Evaluation {
+    EvaluationAt {
         verdict,
         masquerade: w.masquerade,
         mark: w.mark,

@@ -355,7 +355,21 @@ pub struct Table {
     by_name: Vec<u32>,
     /// Per chain (same positions as `chains`), the destination index.
     indexes: Vec<Option<ChainIndex>>,
+    /// Per chain, per rule: the position of the chain its `-j`/`-g` target
+    /// names ([`NO_CHAIN`] for other targets or a missing chain), so the
+    /// interpreter follows jumps without looking names up per packet.
+    jumps: Vec<Vec<u32>>,
+    /// Positions of the [`ENTRY_CHAINS`] ([`NO_CHAIN`] when absent), so the
+    /// interpreter enters a hook without a lookup by name.
+    entries: [u32; ENTRY_CHAINS.len()],
 }
+
+/// [`Table::jump_target`]'s "no chain" in the resolved jump table.
+const NO_CHAIN: u32 = u32::MAX;
+
+/// The built-in chains the kernel's hooks enter, resolved once per table
+/// ([`Table::entry_chain`] takes an index into this list).
+pub const ENTRY_CHAINS: [&str; 5] = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
 
 /// Chains shorter than this are walked rule by rule without an index.
 const INDEX_MIN_RULES: usize = 32;
@@ -391,26 +405,48 @@ impl ChainIndex {
 
     /// Rule positions that can match a packet with this key, ascending.
     pub fn candidates(&self, dst: Ipv4Addr, dport: u16, proto: Protocol) -> Vec<usize> {
+        self.candidates_iter(dst, dport, proto).collect()
+    }
+
+    /// [`ChainIndex::candidates`] without allocating: the keyed and the
+    /// generic positions merged on the fly.
+    pub fn candidates_iter(&self, dst: Ipv4Addr, dport: u16, proto: Protocol) -> Candidates<'_> {
         let keyed: &[u32] = self
             .keyed
             .get(&(dst, dport, proto))
             .map(|v| v.as_slice())
             .unwrap_or(&[]);
-        // Merge two ascending lists.
-        let (mut a, mut b) = (0, 0);
-        let mut out = Vec::with_capacity(keyed.len() + self.generic.len());
-        while a < keyed.len() || b < self.generic.len() {
-            let take_keyed =
-                b >= self.generic.len() || (a < keyed.len() && keyed[a] < self.generic[b]);
-            if take_keyed {
-                out.push(keyed[a] as usize);
-                a += 1;
-            } else {
-                out.push(self.generic[b] as usize);
-                b += 1;
-            }
+        Candidates {
+            keyed,
+            generic: &self.generic,
         }
-        out
+    }
+}
+
+/// The merge of two ascending position lists ([`ChainIndex::candidates_iter`]).
+#[derive(Clone, Debug)]
+pub struct Candidates<'a> {
+    keyed: &'a [u32],
+    generic: &'a [u32],
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        let take_keyed = match (self.keyed.first(), self.generic.first()) {
+            (Some(k), Some(g)) => k < g,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
+        };
+        let list = if take_keyed {
+            &mut self.keyed
+        } else {
+            &mut self.generic
+        };
+        let (first, rest) = list.split_first()?;
+        *list = rest;
+        Some(*first as usize)
     }
 }
 
@@ -443,11 +479,48 @@ impl Table {
             .iter()
             .map(|c| (c.rules.len() >= INDEX_MIN_RULES).then(|| ChainIndex::build(&c.rules)))
             .collect();
-        Table {
+        let mut t = Table {
             name,
             chains,
             by_name,
             indexes,
+            jumps: Vec::new(),
+            entries: [NO_CHAIN; ENTRY_CHAINS.len()],
+        };
+        t.entries = ENTRY_CHAINS.map(|name| t.chain_index(name).map_or(NO_CHAIN, |i| i as u32));
+        t.jumps = t
+            .chains
+            .iter()
+            .map(|c| {
+                c.rules
+                    .iter()
+                    .map(|r| match &r.target {
+                        Some(Target::Jump(next) | Target::Goto(next)) => {
+                            t.chain_index(next).map_or(NO_CHAIN, |i| i as u32)
+                        }
+                        _ => NO_CHAIN,
+                    })
+                    .collect()
+            })
+            .collect();
+        t
+    }
+
+    /// The position of the entry chain `ENTRY_CHAINS[entry]`, if the table
+    /// has it; the same as `chain_index(ENTRY_CHAINS[entry])`.
+    pub fn entry_chain(&self, entry: usize) -> Option<usize> {
+        match self.entries.get(entry) {
+            Some(&NO_CHAIN) | None => None,
+            Some(&i) => Some(i as usize),
+        }
+    }
+
+    /// The position of the chain that rule `index` of the chain at `pos`
+    /// jumps or goes to, if it does and that chain exists.
+    pub fn jump_target(&self, pos: usize, index: usize) -> Option<usize> {
+        match self.jumps.get(pos)?.get(index) {
+            Some(&NO_CHAIN) | None => None,
+            Some(&i) => Some(i as usize),
         }
     }
 

@@ -1252,8 +1252,9 @@ impl Sim {
             pod_name.as_deref(),
             latency_us,
         );
-        let seen_src = (r.nat_src.ip != Ipv4Addr::UNSPECIFIED).then(|| r.nat_src.ip.to_string());
         if self.tracing {
+            let seen_src =
+                (r.nat_src.ip != Ipv4Addr::UNSPECIFIED).then(|| r.nat_src.ip.to_string());
             self.record(TraceKind::End(RequestEnd {
                 request: id,
                 client: c.0,

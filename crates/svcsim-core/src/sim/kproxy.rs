@@ -41,12 +41,16 @@ pub(crate) enum DnsAnswer {
     NxDomain,
 }
 
-fn hits_to_trace(hits: &[netfilter::RuleHit]) -> Vec<RuleHit> {
+/// The trace's form of the matched rules (named; only built when tracing).
+fn hits_to_trace(rules: &crate::proxy::rules::Ruleset, hits: &[netfilter::HitAt]) -> Vec<RuleHit> {
     hits.iter()
-        .map(|h| RuleHit {
-            table: h.table.as_str().to_string(),
-            chain: h.chain.clone(),
-            index: h.index as u32,
+        .map(|h| {
+            let h = h.rule_hit(rules);
+            RuleHit {
+                table: h.table.as_str().to_string(),
+                chain: h.chain,
+                index: h.index as u32,
+            }
         })
         .collect()
 }
@@ -149,8 +153,14 @@ impl Sim {
             recent: &mut kp.recent,
             now: self.now,
         };
-        let ev = netfilter::evaluate(&rules, &p, Hook::Prerouting, &mut ctx);
-        let rule_hits = hits_to_trace(&ev.hits);
+        let ev = netfilter::evaluate_at(&rules, &p, Hook::Prerouting, &mut ctx);
+        // The rules go into the trace only; without one, naming them would
+        // be wasted work on the hottest path.
+        let rule_hits = if self.tracing {
+            hits_to_trace(&rules, &ev.hits)
+        } else {
+            Vec::new()
+        };
         if self.proxy_mode == crate::scenario::ProxyMode::Ipvs
             && !matches!(ev.verdict, Verdict::Drop | Verdict::Reject)
         {
@@ -158,21 +168,17 @@ impl Sim {
         }
         // The comment of the last rule that matched names the reason for a
         // REJECT or DROP ("ns/svc:port has no endpoints").
-        let last_comment = ev
-            .hits
-            .last()
-            .and_then(|h| {
-                rules
-                    .table(h.table)
-                    .and_then(|t| t.chain(&h.chain))
-                    .and_then(|c| c.rules.get(h.index))
-                    .and_then(|r| r.comment())
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
+        let last_comment = || {
+            ev.hits
+                .last()
+                .and_then(|h| h.rule(&rules))
+                .and_then(|r| r.comment())
+                .map(str::to_string)
+                .unwrap_or_default()
+        };
         match ev.verdict {
             Verdict::NotHandled | Verdict::Accept { dnat: None } => {
-                if rule_hits.is_empty() {
+                if ev.hits.is_empty() {
                     NatResult::NotHandled
                 } else {
                     NatResult::Nat {
@@ -207,28 +213,20 @@ impl Sim {
                 }
             }
             Verdict::Reject => NatResult::Reject {
-                reason: format!(
-                    "REJECT: {}",
-                    if last_comment.is_empty() {
-                        "no endpoints".into()
-                    } else {
-                        last_comment
-                    }
-                ),
+                reason: match last_comment() {
+                    c if c.is_empty() => "REJECT: no endpoints".to_string(),
+                    c => format!("REJECT: {c}"),
+                },
                 decision: Decision {
                     rules: rule_hits,
                     ..Default::default()
                 },
             },
             Verdict::Drop => NatResult::Drop {
-                reason: format!(
-                    "DROP: {}",
-                    if last_comment.is_empty() {
-                        "no local endpoint".into()
-                    } else {
-                        last_comment
-                    }
-                ),
+                reason: match last_comment() {
+                    c if c.is_empty() => "DROP: no local endpoint".to_string(),
+                    c => format!("DROP: {c}"),
+                },
                 decision: Decision {
                     rules: rule_hits,
                     ..Default::default()
