@@ -430,3 +430,48 @@ fn a_hard_coded_pod_ip_breaks_when_the_pod_is_replaced() {
     assert!(count(0, 20, 40, true) > 150 && count(0, 20, 40, false) == 0);
     assert!(count(1, 20, 40, true) == 0 && count(1, 20, 40, false) > 150);
 }
+
+/// The `laptop` built-in, the confusions of a laptop cluster: without a
+/// cloud controller the LoadBalancer stays `<pending>` and calls to it go
+/// nowhere; with the nodes on a private network NodeIP:NodePort times out
+/// from the host; `kubectl port-forward` works, always to the same one pod
+/// (kubectl `attachablePodForObject` picks it once), and stops for good when
+/// that pod is deleted at 30 s, even though the Deployment replaces it.
+#[test]
+fn a_laptop_cluster_is_reached_by_port_forward_only() {
+    let text = svcsim_manifests::builtin::get("laptop").expect("built-in");
+    let (_, trace) = check(text);
+    let ends = ends(&trace);
+    let of = |client: u32| ends.iter().filter(move |(_, e)| e.client == client);
+    // curl-lb: every request fails, because there is no EXTERNAL-IP.
+    assert!(of(0).count() > 50);
+    assert!(of(0).all(|(_, e)| e.outcome == Outcome::Dropped && e.reason.contains("<pending>")));
+    // curl-nodeport: every request times out, the node IP is not routable.
+    assert!(of(1).count() > 50);
+    assert!(of(1).all(|(_, e)| e.outcome == Outcome::Timeout && e.reason.contains("not reachable")));
+    // port-forward: served before the delete, by one pod only, which sees
+    // the connection come from its own loopback.
+    let before: Vec<_> = of(2).filter(|(t, _)| *t < SimTime::from_secs(30)).collect();
+    assert!(before.len() > 100);
+    assert!(before.iter().all(|(_, e)| e.outcome == Outcome::Ok));
+    let pods: std::collections::BTreeSet<_> =
+        before.iter().filter_map(|(_, e)| e.pod.clone()).collect();
+    assert_eq!(pods.len(), 1, "{pods:?}");
+    assert!(before
+        .iter()
+        .all(|(_, e)| e.seen_src.as_deref() == Some("127.0.0.1")));
+    // After the delete: refused for good ("lost connection to pod").
+    let after: Vec<_> = of(2).filter(|(t, _)| *t > SimTime::from_secs(35)).collect();
+    assert!(after.len() > 100);
+    // In the cluster, the Service name works throughout.
+    assert!(of(3).count() > 100);
+    assert!(of(3)
+        .filter(|(t, _)| *t < SimTime::from_secs(29) || *t > SimTime::from_secs(40))
+        .all(|(_, e)| e.outcome == Outcome::Ok));
+    assert!(
+        after
+            .iter()
+            .all(|(_, e)| e.outcome == Outcome::Refused
+                && e.reason.contains("lost connection to pod"))
+    );
+}

@@ -146,6 +146,11 @@ pub struct ClusterSettings {
     /// Addresses the cloud controller hands out for load balancers.
     #[serde(rename = "lbIPPool")]
     pub lb_ip_pool: String,
+    /// Whether external clients can reach the nodes' IPs. On a laptop the
+    /// nodes often sit on a private VM or container network (Docker
+    /// Desktop, kind, minikube's docker driver), so `NodeIP:NodePort` times
+    /// out from the host and `kubectl port-forward` is the way in.
+    pub node_network_routable: bool,
 }
 
 impl Default for ClusterSettings {
@@ -159,6 +164,7 @@ impl Default for ClusterSettings {
             cloud_load_balancer: true,
             lb_provision_delay: SimDuration::from_secs(3),
             lb_ip_pool: "203.0.113.0/24".into(),
+            node_network_routable: true,
         }
     }
 }
@@ -306,7 +312,9 @@ pub struct ClientSpec {
     /// - an `IP:port`, e.g. a hard-coded pod IP;
     /// - `nodeport:SERVICE` (external: a node's IP and the Service's nodePort;
     ///   the node is picked round-robin unless `node` is set);
-    /// - `lb:SERVICE` (external: the Service's load-balancer IP).
+    /// - `lb:SERVICE` (external: the Service's load-balancer IP);
+    /// - `port-forward:SERVICE` (external: `kubectl port-forward
+    ///   svc/SERVICE` from a workstation, to the Service's first port).
     pub target: String,
     /// Open-loop Poisson arrival rate in requests per second. Ignored when
     /// `concurrency` > 0 (closed loop).

@@ -29,6 +29,7 @@ const SCENARIOS: &[(&str, &str)] = &[
         "hardcoded-ip",
         include_str!("../scenarios/hardcoded-ip.yaml"),
     ),
+    ("laptop", include_str!("../scenarios/laptop.yaml")),
 ];
 
 const NAMES: &[&str] = &[
@@ -42,6 +43,7 @@ const NAMES: &[&str] = &[
     "default-deny",
     "wrong-port",
     "hardcoded-ip",
+    "laptop",
 ];
 
 /// The built-in scenario names.

@@ -964,6 +964,8 @@ fn scenario_checks(l: &mut Loader, s: &ScenarioSpec, snode: &Node, objects: &[Ob
         for (prefix, need) in [
             ("nodeport:", ServiceType::NodePort),
             ("lb:", ServiceType::LoadBalancer),
+            // Any Service with a selector can be port-forwarded to.
+            ("port-forward:", ServiceType::ClusterIP),
         ] {
             if let Some(name) = c.target.strip_prefix(prefix) {
                 let (ns, name) = split(name);
@@ -977,7 +979,8 @@ fn scenario_checks(l: &mut Loader, s: &ScenarioSpec, snode: &Node, objects: &[Ob
                     Some(svc) => {
                         let ty = svc.service_type();
                         let fine = ty == need
-                            || (need == ServiceType::NodePort && ty == ServiceType::LoadBalancer);
+                            || (need == ServiceType::NodePort && ty == ServiceType::LoadBalancer)
+                            || (prefix == "port-forward:" && ty != ServiceType::ExternalName);
                         if !fine {
                             l.diag(
                                 Severity::Warning,
@@ -1002,7 +1005,9 @@ fn scenario_checks(l: &mut Loader, s: &ScenarioSpec, snode: &Node, objects: &[Ob
                 && !host.contains('.')
                 && !host.contains(':')
                 && host.bytes().any(|b| b.is_ascii_alphabetic());
-            let special = c.target.starts_with("nodeport:") || c.target.starts_with("lb:");
+            let special = ["nodeport:", "lb:", "port-forward:"]
+                .iter()
+                .any(|p| c.target.starts_with(p));
             if is_name && !special && c.kind == svcsim_core::scenario::ClientKind::InCluster {
                 match find_svc(host, &c.namespace) {
                     None => {

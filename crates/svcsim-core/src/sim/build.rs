@@ -602,6 +602,7 @@ impl Sim {
             conns: Vec::new(),
             in_flight: 0,
             node_cursor: 0,
+            forward_pod: None,
         });
         Ok(())
     }

@@ -43,6 +43,7 @@ pub(crate) enum Target {
     Addr(Endpoint4),
     NodePort(String),
     Lb(String),
+    PortForward(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +84,10 @@ pub(crate) struct Request {
     pub at_pod: Option<PodId>,
     /// Talking to the outside world (ExternalName target).
     pub outside: bool,
+    /// Carried by `kubectl port-forward`'s tunnel (API server → kubelet →
+    /// the pod's own network namespace): no Service VIP, no kube-proxy
+    /// rules, no NetworkPolicy (it arrives on the pod's loopback).
+    pub tunnel: bool,
 }
 
 impl Sim {
@@ -102,11 +107,17 @@ impl Sim {
             }
             return Ok(Target::Lb(s.to_string()));
         }
+        if let Some(s) = t.strip_prefix("port-forward:") {
+            if c.kind != ClientKind::External {
+                return Err("port-forward: targets are for External clients (a workstation running kubectl)".into());
+            }
+            return Ok(Target::PortForward(s.to_string()));
+        }
         if let Some(ep) = Endpoint4::parse(t) {
             return Ok(Target::Addr(ep));
         }
         let (host, port) = t.rsplit_once(':').ok_or_else(|| {
-            format!("{t:?}: expected NAME:PORT, IP:PORT, nodeport:SERVICE or lb:SERVICE")
+            format!("{t:?}: expected NAME:PORT, IP:PORT, nodeport:SERVICE, lb:SERVICE or port-forward:SERVICE")
         })?;
         let port: u16 = port
             .parse()
@@ -209,6 +220,7 @@ impl Sim {
             lost: None,
             at_pod: None,
             outside: false,
+            tunnel: false,
         };
         self.schedule_in(timeout, Ev::Deadline(id));
         // A spec that passed `parse_target` at build time parses again.
@@ -301,6 +313,14 @@ impl Sim {
                 self.requests.insert(id, req);
                 self.send_from_client(id, PacketKind::Syn);
             }
+            Target::PortForward(svc) => {
+                let Some(s) = self.target_service(id, &mut req, &svc) else {
+                    return;
+                };
+                req.service = Some(self.services[s.idx()].key());
+                self.requests.insert(id, req);
+                self.port_forward(id, c, s);
+            }
             Target::Lb(svc) => {
                 let Some(s) = self.target_service(id, &mut req, &svc) else {
                     return;
@@ -337,6 +357,125 @@ impl Sim {
                 self.send_from_client(id, PacketKind::Syn);
             }
         }
+    }
+
+    /// `kubectl port-forward svc/NAME`: kubectl resolves the Service to one
+    /// pod when the forward starts (k8s.io/kubectl
+    /// pkg/polymorphichelpers/attachablepodforobject.go,
+    /// `attachablePodForObject`: the first pod of the selector, most active
+    /// first), maps the Service's first port to that pod's targetPort
+    /// (pkg/cmd/portforward, `translateServicePortToTargetPort`), and
+    /// tunnels every connection through the API server and that pod's
+    /// kubelet into the pod's own network namespace. No VIP, no kube-proxy
+    /// rules, no load balancing, no failover: when the pod goes, the
+    /// forward is gone ("lost connection to pod").
+    fn port_forward(&mut self, id: u64, c: ClientId, s: SvcId) {
+        let at = self.client_place(c);
+        let picked = match self.clients[c.idx()].forward_pod {
+            Some(p) => p,
+            None => {
+                let svc = &self.services[s.idx()].obj;
+                let ns = svc.metadata.namespace.as_deref().unwrap_or("default");
+                let Some(sel) = svc.spec.selector.as_ref().filter(|l| !l.is_empty()) else {
+                    let name = svc.metadata.name.clone();
+                    self.end_request(
+                        id,
+                        Outcome::Refused,
+                        format!("kubectl port-forward: service {name} has no selector, so there is no pod to forward to"),
+                        at,
+                    );
+                    return;
+                };
+                // Most active first: Ready, then Running, then by name.
+                let best = self
+                    .pods
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| {
+                        !p.is_client
+                            && p.has_sandbox()
+                            && p.deleting_since.is_none()
+                            && p.namespace == ns
+                            && sel.iter().all(|(k, v)| p.labels.get(k) == Some(v))
+                    })
+                    .min_by(|(_, a), (_, b)| {
+                        (!a.ready, a.phase != PodPhase::Running, &a.name).cmp(&(
+                            !b.ready,
+                            b.phase != PodPhase::Running,
+                            &b.name,
+                        ))
+                    })
+                    .map(|(i, _)| PodId(i as u32));
+                let Some(p) = best else {
+                    let name = svc.metadata.name.clone();
+                    self.end_request(
+                        id,
+                        Outcome::Refused,
+                        format!("kubectl port-forward: no running pod selected by service {name}"),
+                        at,
+                    );
+                    return;
+                };
+                self.clients[c.idx()].forward_pod = Some(p);
+                p
+            }
+        };
+        let pod = &self.pods[picked.idx()];
+        if !pod.has_sandbox() || !self.nodes[pod.node.idx()].up {
+            let name = pod.key();
+            self.end_request(
+                id,
+                Outcome::Refused,
+                format!("kubectl port-forward: lost connection to pod {name} (a port-forward does not fail over: start it again)"),
+                at,
+            );
+            return;
+        }
+        let svc = &self.services[s.idx()].obj;
+        let port = svc.spec.ports.first().map(|p| p.port as u16).unwrap_or(80);
+        let target =
+            crate::netpol::service_target_port(svc, port, Protocol::Tcp, &self.pod_object(picked))
+                .unwrap_or(port);
+        let Some(pod_ip) = pod.ip else {
+            return;
+        };
+        let node_name = self.nodes[pod.node.idx()].name.clone();
+        let name = pod.key();
+        let Some(r) = self.requests.get_mut(&id) else {
+            return;
+        };
+        r.tunnel = true;
+        r.pod = Some(picked);
+        // The connection is opened inside the pod's network namespace, on
+        // its loopback: the app sees it come from 127.0.0.1.
+        r.nat_src = Endpoint4 {
+            ip: Ipv4Addr::LOCALHOST,
+            port: r.src.port,
+        };
+        r.nat_dst = Endpoint4 {
+            ip: pod_ip,
+            port: target,
+        };
+        let pkt = Packet {
+            req: id,
+            kind: PacketKind::Syn,
+            proto: Protocol::Tcp,
+            src: r.nat_src,
+            dst: r.nat_dst,
+            to: Loc::Pod(picked),
+        };
+        let before_src = r.src;
+        let before_dst = Endpoint4 {
+            ip: Ipv4Addr::LOCALHOST,
+            port,
+        };
+        let mut decision = Decision::default();
+        if self.tracing {
+            decision.note = format!(
+                "kubectl port-forward: 127.0.0.1:{port} on the workstation, tunnelled through the API server and the kubelet on {node_name} into pod {name}'s network namespace (port {target}); no Service VIP, no kube-proxy rules"
+            );
+        }
+        self.emit_hop(Loc::Client(c), &pkt, before_src, before_dst, decision);
     }
 
     /// The Service a `nodeport:` or `lb:` client targets; when it does not
@@ -417,11 +556,37 @@ impl Sim {
             return;
         };
         let c = r.client;
+        if r.tunnel {
+            // The rest of a port-forwarded connection takes the same tunnel.
+            if let Some(p) = r.pod {
+                let pkt = Packet {
+                    req: id,
+                    kind,
+                    proto: Protocol::Tcp,
+                    src: r.nat_src,
+                    dst: r.nat_dst,
+                    to: Loc::Pod(p),
+                };
+                self.emit_hop(Loc::Client(c), &pkt, pkt.src, pkt.dst, Decision::default());
+            }
+            return;
+        }
         let to = if let Some(lb) = r.lb {
             Loc::Lb(lb)
         } else if self.clients[c.idx()].pod.is_some() {
             Loc::Node(self.client_node(c))
         } else if let Some(n) = self.nodes.iter().position(|n| n.ip == r.dst.ip) {
+            if !self.spec.cluster.node_network_routable {
+                let at = self.client_place(c);
+                let ip = r.dst.ip;
+                self.lose(
+                    id,
+                    Outcome::Timeout,
+                    format!("node IP {ip} is not reachable from this host: the nodes sit on a private VM or container network (use kubectl port-forward)"),
+                    at,
+                );
+                return;
+            }
             Loc::Node(NodeId(n as u32))
         } else {
             match self.pod_by_ip(r.dst.ip) {
@@ -809,7 +974,10 @@ impl Sim {
                 self.send_reply(Loc::Pod(p), node, &pkt, PacketKind::DnsReply);
             }
             PacketKind::Syn => {
-                if !self.policy_allows(id, &pkt, Some(p), node) {
+                // A port-forward arrives on the pod's loopback, where no
+                // NetworkPolicy applies.
+                let tunnel = self.requests.get(&id).is_some_and(|r| r.tunnel);
+                if !tunnel && !self.policy_allows(id, &pkt, Some(p), node) {
                     return;
                 }
                 let pod = &self.pods[p.idx()];
@@ -820,7 +988,9 @@ impl Sim {
                     .flat_map(|c| c.ports.iter())
                     .any(|cp| cp.container_port == pkt.dst.port as i32 && cp.protocol() == "TCP");
                 if !pod.accepting() {
-                    let reason = if pod.app_exited {
+                    let reason = if pod.app_exited && tunnel {
+                        "connection refused: pod has exited".to_string()
+                    } else if pod.app_exited {
                         "connection refused: pod has exited (stale rule)".to_string()
                     } else {
                         "connection refused: container not running".to_string()

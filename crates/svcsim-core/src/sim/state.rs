@@ -230,6 +230,9 @@ pub struct ClientState {
     pub in_flight: u32,
     /// For `nodeport:` targets without a fixed node: round-robin cursor.
     pub node_cursor: u32,
+    /// For `port-forward:` targets: the one pod kubectl picked when the
+    /// port-forward started (it never picks another).
+    pub forward_pod: Option<PodId>,
 }
 
 impl ClientState {
