@@ -204,6 +204,7 @@ fn check_site(cfg: &Config, driver: &Driver, label: &str, url: &str, tour: bool)
                 etp_local_drops(&session)?;
                 scrub_back_and_forth(&session)?;
                 charts_and_ab(&session, &cfg.out)?;
+                laptop_cluster(&session, &cfg.out)?;
                 netpol_ui::tour(&session, &cfg.out)?;
                 inspect::tour(&session, &cfg.out)?;
                 workbench::tour(&session, &cfg.out, url, &|l| open_session(cfg, driver, l))?;
@@ -534,6 +535,44 @@ fn charts_and_ab(session: &Session, out: &Path) -> Result<()> {
         json!([]),
     )?;
     shot(session, out, "panel-charts");
+    Ok(())
+}
+
+/// The `laptop` built-in: the Services table says `<pending>`, the log
+/// shows NodePort timeouts from the host and, after the forwarded pod is
+/// deleted at 30 s, port-forward's "lost connection to pod".
+fn laptop_cluster(session: &Session, out: &Path) -> Result<()> {
+    println!("-- laptop cluster");
+    load_scenario(session, "laptop")?;
+    set_speed(session, SPEED_10X)?;
+    click(session, "#tab-services")?;
+    let log_line = |pattern: &str| -> Result<String> {
+        wait_for(
+            Duration::from_secs(60),
+            &format!("a log line matching /{pattern}/"),
+            || {
+                let v = session.execute(
+                "const re = new RegExp(arguments[0]);
+                 const l = [...document.querySelectorAll('#event-log li')].find(li => re.test(li.textContent));
+                 return l ? l.textContent : null;",
+                json!([pattern]),
+            )?;
+                Ok(v.as_str().map(str::to_string))
+            },
+        )
+    };
+    println!("{}", log_line("not reachable from this host")?);
+    println!("{}", log_line("lost connection to pod")?);
+    let pending = session.execute(
+        "return [...document.querySelectorAll('td')].some(td => td.textContent.trim() === '<pending>');",
+        json!([]),
+    )?;
+    if pending.as_bool() != Some(true) {
+        return Err(
+            "the Services table shows no EXTERNAL-IP <pending> on the laptop cluster".into(),
+        );
+    }
+    shot(session, out, "scenario-laptop");
     Ok(())
 }
 
