@@ -203,25 +203,7 @@ pub fn bench_wasm(o: &Options) -> Result<()> {
 /// Build svcsim-js for wasm32 with `b`'s profile and bind it into `site`.
 fn build_wasm(b: &Build, site: &Path, wasm_opt: Option<&Path>) -> Result<()> {
     step(&format!("building svcsim-js for wasm32: {}", b.note));
-    run(
-        Command::new(util::cargo()).args([
-            "build",
-            "--profile",
-            b.profile,
-            "--target",
-            tools::WASM_TARGET,
-            "-p",
-            "svcsim-js",
-            "--lib",
-        ]),
-        "The bindings crate failed to build for wasm32; see the compiler output above.",
-    )?;
-    // Cargo puts both the release and the bench profile's output in
-    // `release/`, so bind it before the next build overwrites it.
-    let wasm = util::target_dir()
-        .join(tools::WASM_TARGET)
-        .join("release")
-        .join("svcsim_js.wasm");
+    let wasm = tools::build_svcsim_js(b.profile)?;
     let out = site.join(b.dir);
     let _ = std::fs::remove_dir_all(&out);
     run(

@@ -283,22 +283,7 @@ fn js(args: &[String]) -> Result<()> {
         .unwrap_or_else(|| util::target_dir().join("js").join("pkg"));
     tools::ensure_site_tools()?;
     step("building svcsim-js (release, wasm32)");
-    run(
-        Command::new(util::cargo()).args([
-            "build",
-            "--release",
-            "--target",
-            tools::WASM_TARGET,
-            "-p",
-            "svcsim-js",
-            "--lib",
-        ]),
-        "The bindings crate failed to build for wasm32; see the compiler output above.",
-    )?;
-    let wasm = util::target_dir()
-        .join(tools::WASM_TARGET)
-        .join("release")
-        .join("svcsim_js.wasm");
+    let wasm = tools::build_svcsim_js("release")?;
     step(&format!("generating the ES module into {}", out.display()));
     run(
         Command::new(tools::cargo_bin_dir().join("wasm-bindgen"))

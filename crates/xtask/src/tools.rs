@@ -347,6 +347,30 @@ pub fn ensure_apt(wanted: &[(&str, &[&str])]) -> Result<()> {
     run(&mut apt(&install), hint)
 }
 
+/// Build `svcsim-js` for wasm32 with `profile` (`release` or `bench`) and
+/// return the module cargo wrote. Both profiles land in `release/` (the
+/// bench profile inherits from release), so bind the file before the next
+/// build overwrites it.
+pub fn build_svcsim_js(profile: &str) -> Result<PathBuf> {
+    util::run(
+        Command::new(util::cargo()).args([
+            "build",
+            "--profile",
+            profile,
+            "--target",
+            WASM_TARGET,
+            "-p",
+            "svcsim-js",
+            "--lib",
+        ]),
+        "The bindings crate failed to build for wasm32; see the compiler output above.",
+    )?;
+    Ok(util::target_dir()
+        .join(WASM_TARGET)
+        .join("release")
+        .join("svcsim_js.wasm"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

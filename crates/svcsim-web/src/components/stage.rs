@@ -34,6 +34,23 @@ pub struct Props {
     pub act: Callback<Action>,
 }
 
+/// The packet of the last frame nearest the pointer, if one is close enough.
+fn flight_at(area: &NodeRef, engine: &EngineRef, ev: &MouseEvent) -> Option<Flight> {
+    let el = area.cast::<HtmlElement>()?;
+    let rect = el.get_bounding_client_rect();
+    if rect.width() < 1.0 || rect.height() < 1.0 {
+        return None;
+    }
+    // The animation loop may hold the engine this instant; then nothing is
+    // picked, and the next pointer event tries again.
+    let e = engine.0.try_borrow().ok()?;
+    let x = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
+    let y = (ev.client_y() as f64 - rect.top()) / rect.height() * e.layout.height;
+    nearest(&e.shapes, x, y, PICK_RADIUS)
+        .and_then(|d| e.packets.get(d.flight))
+        .cloned()
+}
+
 #[function_component(Stage)]
 pub fn stage(p: &Props) -> Html {
     let area = use_node_ref();
@@ -42,26 +59,10 @@ pub fn stage(p: &Props) -> Html {
         let engine = p.engine.clone();
         let act = p.act.clone();
         let current = p.hover.as_ref().map(|f| f.seq);
-        Callback::from(move |ev: MouseEvent| {
-            let Some(el) = area.cast::<HtmlElement>() else {
-                return;
-            };
-            let rect = el.get_bounding_client_rect();
-            if rect.width() < 1.0 || rect.height() < 1.0 {
-                return;
-            }
-            let Ok(e) = engine.0.try_borrow() else { return };
-            let x = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
-            let y = (ev.client_y() as f64 - rect.top()) / rect.height() * e.layout.height;
-            let picked = nearest(&e.shapes, x, y, PICK_RADIUS)
-                .and_then(|d| e.packets.get(d.flight))
-                .cloned();
-            drop(e);
-            match picked {
-                Some(f) if Some(f.seq) != current => act.emit(Action::Hover(Some(Rc::new(f)))),
-                None if current.is_some() => act.emit(Action::Hover(None)),
-                _ => {}
-            }
+        Callback::from(move |ev: MouseEvent| match flight_at(&area, &engine, &ev) {
+            Some(f) if Some(f.seq) != current => act.emit(Action::Hover(Some(Rc::new(f)))),
+            None if current.is_some() => act.emit(Action::Hover(None)),
+            _ => {}
         })
     };
     let on_leave = p.act.reform(|_: MouseEvent| Action::Hover(None));
@@ -72,22 +73,8 @@ pub fn stage(p: &Props) -> Html {
         let engine = p.engine.clone();
         let act = p.act.clone();
         Callback::from(move |ev: MouseEvent| {
-            let Some(el) = area.cast::<HtmlElement>() else {
-                return;
-            };
-            let rect = el.get_bounding_client_rect();
-            if rect.width() < 1.0 || rect.height() < 1.0 {
-                return;
-            }
-            let Ok(e) = engine.0.try_borrow() else { return };
-            let x = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
-            let y = (ev.client_y() as f64 - rect.top()) / rect.height() * e.layout.height;
-            let picked = nearest(&e.shapes, x, y, PICK_RADIUS)
-                .and_then(|d| e.packets.get(d.flight))
-                .map(|f| f.hop.request);
-            drop(e);
-            if let Some(id) = picked {
-                act.emit(Action::SelectPacket(Some(id)));
+            if let Some(f) = flight_at(&area, &engine, &ev) {
+                act.emit(Action::SelectPacket(Some(f.hop.request)));
             }
         })
     };
