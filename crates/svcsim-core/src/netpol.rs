@@ -161,6 +161,19 @@ pub struct RuleMiss {
     pub port_matched: bool,
 }
 
+impl RuleMiss {
+    /// Which half of the rule failed, in words.
+    pub fn what(&self) -> &'static str {
+        match (self.peer_matched, self.port_matched) {
+            (false, false) => "neither peer nor port matches",
+            (false, true) => "port matches, peer does not",
+            (true, false) => "peer matches, port does not",
+            // A rule with both halves matching would have allowed it.
+            (true, true) => "matches",
+        }
+    }
+}
+
 /// One policy as [`PolicyIndex::summaries`] describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicySummary {

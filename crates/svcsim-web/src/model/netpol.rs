@@ -187,13 +187,7 @@ pub fn side(v: &DirectionVerdict, dir: &str) -> Side {
                 }
             }
             for m in misses {
-                let what = match (m.peer_matched, m.port_matched) {
-                    (false, false) => "neither peer nor port matches",
-                    (false, true) => "port matches, peer does not",
-                    (true, false) => "peer matches, port does not",
-                    (true, true) => "matches",
-                };
-                why.push_str(&format!("\n  {} {dir}[{}]: {what}", m.policy, m.rule));
+                why.push_str(&format!("\n  {} {dir}[{}]: {}", m.policy, m.rule, m.what()));
             }
             ("no rule allows".to_string(), why)
         }

@@ -179,14 +179,12 @@ fn direction(dir: &str, v: &DirectionVerdict) -> String {
                 }
             }
             for m in misses {
-                let what = match (m.peer_matched, m.port_matched) {
-                    (false, false) => "neither peer nor port matches",
-                    (false, true) => "port matches, peer does not",
-                    (true, false) => "peer matches, port does not",
-                    // A rule with both halves matching would have allowed it.
-                    (true, true) => "matches",
-                };
-                out.push_str(&format!("    {} {dir}[{}]: {what}\n", m.policy, m.rule));
+                out.push_str(&format!(
+                    "    {} {dir}[{}]: {}\n",
+                    m.policy,
+                    m.rule,
+                    m.what()
+                ));
             }
         }
     }
