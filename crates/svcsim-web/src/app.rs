@@ -469,10 +469,12 @@ pub fn app() -> Html {
                 />
                 <aside class="side">
                     <Counters snap={snap.clone()} />
-                    <Charts snap={snap.clone()} comparison={state.comparison.clone()} act={act.clone()} />
+                    // What the learner clicked comes first; the charts,
+                    // which are always there, after it.
                     <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
                     <ReachView snap={snap.clone()} selection={state.selection.clone()} />
                     <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
+                    <Charts snap={snap.clone()} comparison={state.comparison.clone()} act={act.clone()} />
                 </aside>
             </main>
             <InspectRow

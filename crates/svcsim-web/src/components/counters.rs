@@ -46,7 +46,7 @@ pub fn counters(p: &Props) -> Html {
         let g = owner_of
             .get(pod)
             .cloned()
-            .unwrap_or_else(|| "(gone pods)".into());
+            .unwrap_or_else(|| "deleted pods".into());
         groups.entry(g).or_default().push((pod.clone(), c.requests));
     }
     let failures: Vec<(&String, &u64)> = m
