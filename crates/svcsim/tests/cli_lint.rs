@@ -1,19 +1,8 @@
 //! `svcsim lint`: text and JSON output, and the exit codes (advice is not
 //! a failure; a file that does not load is).
 
-use std::process::Command;
-
-fn svcsim(args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_svcsim"))
-        .args(args)
-        .output()
-        .expect("svcsim runs");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
+mod common;
+use common::svcsim;
 
 #[test]
 fn lint_speaks_text_and_json() {

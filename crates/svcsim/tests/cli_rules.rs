@@ -2,25 +2,15 @@
 //! on kube-proxy's golden case (tests/data/kube-proxy in the workspace), and
 //! its exit codes on bad input.
 
+mod common;
+use common::svcsim;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 fn golden(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/kube-proxy")
         .join(rel)
-}
-
-fn svcsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_svcsim"))
-        .args(args)
-        .output()
-        .expect("run svcsim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 const NODE: &[&str] = &[
@@ -37,7 +27,7 @@ fn rules_prints_the_overall_golden() {
     let objects = golden("rules-overall/objects.yaml");
     let mut args = vec!["rules", objects.to_str().unwrap()];
     args.extend_from_slice(NODE);
-    let (code, out, err) = svcsim(&args);
+    let (out, err, code) = svcsim(&args);
     assert_eq!(code, 0, "{err}");
     let expected = std::fs::read_to_string(golden("rules-overall/expected.iptables")).unwrap();
     assert_eq!(out, expected);
@@ -57,7 +47,7 @@ fn route_json_matches_a_golden_flow() {
         "tcp",
         "--json",
     ]);
-    let (code, out, err) = svcsim(&args);
+    let (out, err, code) = svcsim(&args);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
@@ -139,7 +129,7 @@ fn bad_input_exits_2_without_panicking() {
             "icmp",
         ],
     ] {
-        let (code, _, err) = svcsim(&args);
+        let (_, err, code) = svcsim(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
@@ -184,7 +174,7 @@ fn route_answers_every_golden_flow() {
                 "--json".to_string(),
             ]);
             let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            let (code, out, err) = svcsim(&refs);
+            let (out, err, code) = svcsim(&refs);
             assert_eq!(code, 0, "{}: {err}", case.display());
             let got: serde_json::Value = serde_json::from_str(&out).unwrap();
             assert_eq!(

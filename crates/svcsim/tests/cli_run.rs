@@ -2,19 +2,8 @@
 //! numbers agree with its own trace: one request end per request, outcome
 //! counts that add up, and the same trace hash as `svcsim trace`.
 
-use std::process::Command;
-
-fn svcsim(args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_svcsim"))
-        .args(args)
-        .output()
-        .expect("svcsim runs");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
+mod common;
+use common::svcsim;
 
 #[test]
 fn run_json_agrees_with_the_trace_for_every_builtin() {
