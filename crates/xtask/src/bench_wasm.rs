@@ -29,7 +29,7 @@
 
 use crate::server::Server;
 use crate::tools::{self, Browser, CHROMIUM_ARGS};
-use crate::util::{self, run, step, Result};
+use crate::util::{self, step, Result};
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -203,27 +203,9 @@ pub fn bench_wasm(o: &Options) -> Result<()> {
 /// Build svcsim-js for wasm32 with `b`'s profile and bind it into `site`.
 fn build_wasm(b: &Build, site: &Path, wasm_opt: Option<&Path>) -> Result<()> {
     step(&format!("building svcsim-js for wasm32: {}", b.note));
-    let wasm = tools::build_svcsim_js(b.profile)?;
     let out = site.join(b.dir);
     let _ = std::fs::remove_dir_all(&out);
-    run(
-        Command::new(tools::cargo_bin_dir().join("wasm-bindgen"))
-            .args(["--target", "web", "--out-dir"])
-            .arg(&out)
-            .arg(&wasm),
-        "wasm-bindgen failed; is wasm-bindgen-cli at the Cargo.lock version? (`cargo xtask setup`)",
-    )?;
-    if let Some(opt) = wasm_opt {
-        let bg = out.join("svcsim_js_bg.wasm");
-        run(
-            Command::new(opt)
-                .arg(b.wasm_opt)
-                .arg(&bg)
-                .arg("-o")
-                .arg(&bg),
-            "wasm-opt failed; reinstall it with `npm ci` in the repository root.",
-        )?;
-    }
+    tools::build_svcsim_js(b.profile, &out, wasm_opt.map(|o| (o, b.wasm_opt)))?;
     Ok(())
 }
 

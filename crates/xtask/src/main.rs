@@ -282,25 +282,12 @@ fn js(args: &[String]) -> Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| util::target_dir().join("js").join("pkg"));
     tools::ensure_site_tools()?;
-    step("building svcsim-js (release, wasm32)");
-    let wasm = tools::build_svcsim_js("release")?;
-    step(&format!("generating the ES module into {}", out.display()));
-    run(
-        Command::new(tools::cargo_bin_dir().join("wasm-bindgen"))
-            .args(["--target", "web", "--out-dir"])
-            .arg(&out)
-            .arg(&wasm),
-        "wasm-bindgen failed; is wasm-bindgen-cli at the Cargo.lock version? (`cargo xtask setup`)",
-    )?;
-    let bg = out.join("svcsim_js_bg.wasm");
-    run(
-        Command::new(tools::npm_bin_dir().join("wasm-opt"))
-            .arg("-Oz")
-            .arg(&bg)
-            .arg("-o")
-            .arg(&bg),
-        "wasm-opt failed; reinstall it with `npm ci` in the repository root.",
-    )?;
+    step(&format!(
+        "building svcsim-js (release, wasm32) into {}",
+        out.display()
+    ));
+    let opt = tools::npm_bin_dir().join("wasm-opt");
+    tools::build_svcsim_js("release", &out, Some((&opt, "-Oz")))?;
     report_sizes(&out);
     eprintln!(
         "\nimport init, {{ version, parseObjects, rngDigest }} from './svcsim_js.js'; await init();"

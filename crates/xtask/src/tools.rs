@@ -348,10 +348,9 @@ pub fn ensure_apt(wanted: &[(&str, &[&str])]) -> Result<()> {
 }
 
 /// Build `svcsim-js` for wasm32 with `profile` (`release` or `bench`) and
-/// return the module cargo wrote. Both profiles land in `release/` (the
-/// bench profile inherits from release), so bind the file before the next
-/// build overwrites it.
-pub fn build_svcsim_js(profile: &str) -> Result<PathBuf> {
+/// bind it into `out` as an ES module (`wasm-bindgen --target web`), then,
+/// given `(wasm-opt, level)`, optimise the bound module in place.
+pub fn build_svcsim_js(profile: &str, out: &Path, wasm_opt: Option<(&Path, &str)>) -> Result<()> {
     util::run(
         Command::new(util::cargo()).args([
             "build",
@@ -365,10 +364,27 @@ pub fn build_svcsim_js(profile: &str) -> Result<PathBuf> {
         ]),
         "The bindings crate failed to build for wasm32; see the compiler output above.",
     )?;
-    Ok(util::target_dir()
+    // Both profiles land in `release/` (bench inherits from release), so
+    // the module is bound before another build can overwrite it.
+    let wasm = util::target_dir()
         .join(WASM_TARGET)
         .join("release")
-        .join("svcsim_js.wasm"))
+        .join("svcsim_js.wasm");
+    util::run(
+        Command::new(cargo_bin_dir().join("wasm-bindgen"))
+            .args(["--target", "web", "--out-dir"])
+            .arg(out)
+            .arg(&wasm),
+        "wasm-bindgen failed; is wasm-bindgen-cli at the Cargo.lock version? (`cargo xtask setup`)",
+    )?;
+    if let Some((opt, level)) = wasm_opt {
+        let bg = out.join("svcsim_js_bg.wasm");
+        util::run(
+            Command::new(opt).arg(level).arg(&bg).arg("-o").arg(&bg),
+            "wasm-opt failed; reinstall it with `npm ci` in the repository root.",
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
