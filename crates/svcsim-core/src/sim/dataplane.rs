@@ -1357,16 +1357,22 @@ impl Sim {
     /// A packet vanished (dropped, blackholed). The client only notices at
     /// its deadline; remember why.
     fn lose(&mut self, id: u64, outcome: Outcome, reason: String, at: Place) {
-        if let Some(r) = self.requests.get_mut(&id) {
-            if r.lost.is_none() || outcome == Outcome::Dropped {
-                r.lost = Some((outcome, reason.clone(), at.clone()));
-                self.record(TraceKind::Lost {
-                    request: id,
-                    outcome,
-                    reason,
-                    at,
-                });
-            }
+        let Some(r) = self.requests.get_mut(&id) else {
+            return;
+        };
+        if r.lost.is_some() && outcome != Outcome::Dropped {
+            return;
+        }
+        // The copies for the trace line only when a trace is recorded.
+        let line = self.tracing.then(|| TraceKind::Lost {
+            request: id,
+            outcome,
+            reason: reason.clone(),
+            at: at.clone(),
+        });
+        r.lost = Some((outcome, reason, at));
+        if let Some(line) = line {
+            self.record(line);
         }
     }
 
