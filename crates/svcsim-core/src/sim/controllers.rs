@@ -1654,7 +1654,12 @@ impl Sim {
                 }
                 other => {
                     let m = other.meta();
-                    let obj = format!("{}/{}/{}", other.kind().to_lowercase(), m.ns(), m.name);
+                    let obj = format!(
+                        "{}/{}/{}",
+                        other.kind().to_ascii_lowercase(),
+                        m.ns(),
+                        m.name
+                    );
                     self.warn(
                         obj,
                         "apply of this kind is not supported while running".into(),

@@ -49,14 +49,14 @@ pub fn event_log(p: &Props) -> Html {
             _ => LogFilter::All,
         })
     });
-    let needle = p.text.to_lowercase();
+    let needle = p.text.to_ascii_lowercase();
     let lines = p
         .snap
         .log
         .iter()
         .rev()
         .filter(|e| keep(e.kind, p.filter))
-        .filter(|e| needle.is_empty() || e.text.to_lowercase().contains(&needle))
+        .filter(|e| needle.is_empty() || e.text.to_ascii_lowercase().contains(&needle))
         .take(SHOWN);
     let opt = |v: &str, label: &str, f: LogFilter| {
         html! {

@@ -174,7 +174,7 @@ pub fn packet_inspector(p: &Props) -> Html {
                     }
                     html! {
                         <p class={classes!("outcome", if ok { "ok" } else { "bad" })} id="packet-outcome" data-outcome={end.outcome.as_str()}>
-                            <strong>{ end.outcome.as_str().to_uppercase() }</strong>
+                            <strong>{ end.outcome.as_str().to_ascii_uppercase() }</strong>
                             { format!(" at {} · {} · {}", format::sim_time_us(*t), if end.reason.is_empty() { "served" } else { end.reason.as_str() }, facts.join(" · ")) }
                         </p>
                     }

@@ -47,7 +47,7 @@ fn flight_at(area: &NodeRef, engine: &EngineRef, ev: &MouseEvent) -> Option<Flig
     let x = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
     let y = (ev.client_y() as f64 - rect.top()) / rect.height() * e.layout.height;
     nearest(&e.shapes, x, y, PICK_RADIUS)
-        .and_then(|d| e.packets.get(d.flight))
+        .and_then(|i| e.packets.get(i))
         .cloned()
 }
 

@@ -105,7 +105,7 @@ pub fn failure_label(outcome: Outcome, reason: &str) -> String {
     if r.contains(':') || r.chars().all(|c| !c.is_lowercase()) {
         r.to_string()
     } else {
-        format!("{}: {r}", outcome.as_str().to_uppercase())
+        format!("{}: {r}", outcome.as_str().to_ascii_uppercase())
     }
 }
 

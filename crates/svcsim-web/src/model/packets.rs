@@ -149,6 +149,9 @@ pub struct Flow {
     pub count: u32,
     /// The most common kind on the edge, for colour.
     pub kind: PacketKind,
+    /// The newest packet on the edge (index into [`Packets`]): what a click
+    /// on the flow opens, since one packet stands for the crowd.
+    pub flight: usize,
 }
 
 /// What one frame draws.
@@ -175,8 +178,9 @@ fn kind_rank(k: PacketKind) -> u8 {
 
 /// A place reduced to an orderable key (kind, index).
 type PlaceKey = (u8, u32);
-/// One edge's endpoints, its packet count, and counts per packet kind.
-type EdgeTally = (Place, Place, u32, [u32; 7]);
+/// One edge's endpoints, its packet count, counts per packet kind, and its
+/// newest packet (sequence number, index).
+type EdgeTally = (Place, Place, u32, [u32; 7], (u64, usize));
 
 fn place_key(p: &Place) -> PlaceKey {
     match p {
@@ -210,9 +214,10 @@ pub fn compose(
             let Some(f) = packets.get(i) else { continue };
             let e = edges
                 .entry((place_key(&f.hop.from), place_key(&f.hop.to)))
-                .or_insert_with(|| (f.hop.from.clone(), f.hop.to.clone(), 0, [0; 7]));
+                .or_insert_with(|| (f.hop.from.clone(), f.hop.to.clone(), 0, [0; 7], (f.seq, i)));
             e.2 += 1;
             e.3[kind_rank(f.hop.packet) as usize] += 1;
+            e.4 = e.4.max((f.seq, i));
         }
         const KINDS: [PacketKind; 7] = [
             PacketKind::DnsQuery,
@@ -223,7 +228,7 @@ pub fn compose(
             PacketKind::Response,
             PacketKind::Reset,
         ];
-        for (_, (from, to, count, kinds)) in edges {
+        for (_, (from, to, count, kinds, (_, newest))) in edges {
             let best = (0..7).max_by_key(|&k| (kinds[k], k)).unwrap_or(4);
             let kind = KINDS[best];
             let (a, b) = (layout.anchor(&from), layout.anchor(&to));
@@ -234,6 +239,7 @@ pub fn compose(
                 to: b,
                 count,
                 kind,
+                flight: newest,
             });
         }
         return out;
@@ -282,15 +288,43 @@ pub fn compose(
     out
 }
 
-/// The dot nearest to `(x, y)` within `radius`, if any.
-pub fn nearest(shapes: &FrameShapes, x: f64, y: f64, radius: f64) -> Option<&Dot> {
-    shapes
-        .dots
-        .iter()
-        .map(|d| ((d.x - x).powi(2) + (d.y - y).powi(2), d))
-        .filter(|(d2, _)| *d2 <= radius * radius)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, d)| d)
+/// The packet under `(x, y)`: the nearest dot within `radius`, else the
+/// nearest flow line within `radius` (its newest packet). Returns an index
+/// into [`Packets`].
+pub fn nearest(shapes: &FrameShapes, x: f64, y: f64, radius: f64) -> Option<usize> {
+    let r2 = radius * radius;
+    let closest = |it: &mut dyn Iterator<Item = (f64, usize)>| {
+        it.filter(|(d2, _)| *d2 <= r2)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, i)| i)
+    };
+    closest(
+        &mut shapes
+            .dots
+            .iter()
+            .map(|d| ((d.x - x).powi(2) + (d.y - y).powi(2), d.flight)),
+    )
+    .or_else(|| {
+        closest(
+            &mut shapes
+                .flows
+                .iter()
+                .map(|f| (segment_dist2(f.from, f.to, (x, y)), f.flight)),
+        )
+    })
+}
+
+/// Squared distance from `p` to the segment `a`–`b`.
+fn segment_dist2(a: (f64, f64), b: (f64, f64), p: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (cx, cy) = (a.0 + t * dx, a.1 + t * dy);
+    (p.0 - cx).powi(2) + (p.1 - cy).powi(2)
 }
 
 /// A short note where a request failed ("REJECT: no endpoints").
@@ -456,8 +490,29 @@ mod tests {
             glows: vec![],
             in_window: 3,
         };
-        assert_eq!(nearest(&shapes, 8.0, 1.0, 5.0).map(|d| d.seq), Some(2));
+        assert_eq!(nearest(&shapes, 8.0, 1.0, 5.0), Some(2));
         assert_eq!(nearest(&shapes, 20.0, 0.0, 5.0), None);
+    }
+
+    #[test]
+    fn nearest_falls_back_to_the_flow_line_under_the_pointer() {
+        let flow = |y: f64, flight: usize| Flow {
+            from: (0.0, y),
+            to: (100.0, y),
+            count: 40,
+            kind: PacketKind::Request,
+            flight,
+        };
+        let shapes = FrameShapes {
+            dots: vec![],
+            flows: vec![flow(0.0, 7), flow(20.0, 9)],
+            glows: vec![],
+            in_window: 80,
+        };
+        // Mid-line, nearer the second flow: its newest packet.
+        assert_eq!(nearest(&shapes, 50.0, 17.0, 5.0), Some(9));
+        // Past the end of both lines, out of range.
+        assert_eq!(nearest(&shapes, 120.0, 0.0, 5.0), None);
     }
 
     #[test]
