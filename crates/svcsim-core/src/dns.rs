@@ -478,7 +478,7 @@ impl Zone {
         // Slices in (namespace, name) order, so that answers do not depend
         // on input order.
         let mut sorted: Vec<&EndpointSlice> = slices.iter().collect();
-        sorted.sort_by(|a, b| {
+        crate::order::sort_by(&mut sorted, |a, b| {
             (a.metadata.ns(), &a.metadata.name).cmp(&(b.metadata.ns(), &b.metadata.name))
         });
         for svc in services {

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod model;
 pub mod net;
 pub mod netpol;
+pub mod order;
 pub mod proxy;
 pub mod rng;
 pub mod scenario;

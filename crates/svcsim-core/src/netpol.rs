@@ -331,7 +331,7 @@ impl PolicyIndex {
             index.policies.entry(ns).or_default().push(compiled);
         }
         for list in index.policies.values_mut() {
-            list.sort_by(|a, b| a.id.cmp(&b.id));
+            crate::order::sort_by(list, |a, b| a.id.cmp(&b.id));
         }
         index
     }

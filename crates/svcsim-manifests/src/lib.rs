@@ -182,7 +182,10 @@ pub fn system_services(scenario: &ScenarioSpec) -> Option<Vec<Object>> {
             "kube-system",
             "kube-dns",
             a.kube_dns_ip(),
-            Some([("k8s-app".to_string(), "kube-dns".to_string())].into()),
+            Some(svcsim_core::order::map_of([(
+                "k8s-app".to_string(),
+                "kube-dns".to_string(),
+            )])),
             vec![
                 port("dns", "UDP", 53, 53),
                 port("dns-tcp", "TCP", 53, 53),

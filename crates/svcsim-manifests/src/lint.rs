@@ -161,10 +161,11 @@ pub fn lint(objects: &[Object], scenario: &ScenarioSpec) -> Vec<Finding> {
             });
             continue;
         }
-        let versions: BTreeMap<String, &str> = matched
-            .iter()
-            .filter_map(|w| version_of(w).map(|v| (v, w.what.as_str())))
-            .collect();
+        let versions: BTreeMap<String, &str> = svcsim_core::order::map_of(
+            matched
+                .iter()
+                .filter_map(|w| version_of(w).map(|v| (v, w.what.as_str()))),
+        );
         if versions.len() > 1 {
             let list = versions
                 .iter()

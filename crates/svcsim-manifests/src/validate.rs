@@ -1277,10 +1277,11 @@ pub fn service_warnings(svc: &Service, shapes: &BTreeMap<String, Vec<PodShapes<'
         );
         return w;
     }
-    let declared: BTreeSet<i32> = selected
-        .iter()
-        .flat_map(|p| p.ports.iter().map(|c| c.container_port))
-        .collect();
+    let declared: BTreeSet<i32> = svcsim_core::order::set_of(
+        selected
+            .iter()
+            .flat_map(|p| p.ports.iter().map(|c| c.container_port)),
+    );
     for (i, p) in svc.spec.ports.iter().enumerate() {
         match &p.target_port {
             Some(IntOrString::Str(name)) => {
@@ -1331,10 +1332,11 @@ pub fn network_policy_warnings(
         .flatten()
         .filter(|p| np.spec.pod_selector.matches(p.labels))
         .collect();
-    let declared: BTreeSet<i32> = selected
-        .iter()
-        .flat_map(|p| p.ports.iter().map(|c| c.container_port))
-        .collect();
+    let declared: BTreeSet<i32> = svcsim_core::order::set_of(
+        selected
+            .iter()
+            .flat_map(|p| p.ports.iter().map(|c| c.container_port)),
+    );
     if declared.is_empty() {
         return w;
     }

@@ -261,10 +261,11 @@ impl Table {
             if serving.is_empty() {
                 continue;
             }
-            let vips: BTreeSet<Ipv4Addr> = std::iter::once(sp.cluster_ip)
-                .chain(sp.lb_vips.iter().copied())
-                .chain(sp.external_ips.iter().copied())
-                .collect();
+            let vips: BTreeSet<Ipv4Addr> = crate::order::set_of(
+                std::iter::once(sp.cluster_ip)
+                    .chain(sp.lb_vips.iter().copied())
+                    .chain(sp.external_ips.iter().copied()),
+            );
             for e in self.entries.values() {
                 if e.original.proto != Protocol::Udp || serving.contains(&e.reply.src) {
                     continue;

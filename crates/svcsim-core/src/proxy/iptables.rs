@@ -182,16 +182,16 @@ impl TableBuf {
                 rules,
             })
             .collect();
-        chains.sort_by(order);
+        crate::order::sort_by(&mut chains, order);
         chains.extend(service);
-        chains.sort_by(order);
+        crate::order::sort_by(&mut chains, order);
         for c in &mut chains {
             if sort_entry_rules && (c.name == KUBE_NODEPORTS || c.name == KUBE_SERVICES) {
                 let key = |r: &Rule| {
                     let cm = r.comment().unwrap_or("");
                     (cm.contains("must be the last rule"), cm.to_string())
                 };
-                c.rules.sort_by_cached_key(key);
+                crate::order::sort_by_cached_key(&mut c.rules, key);
             }
         }
         Table::new(name, chains)

@@ -237,7 +237,7 @@ pub fn generate(
     for sp in &ports {
         add_service_port(sp, facts, scheduler, &mut vss, &mut dummy, &mut sets);
     }
-    vss.sort_by_key(|v: &VirtualServer| (v.proto, v.addr, v.port));
+    crate::order::sort_by_key(&mut vss, |v: &VirtualServer| (v.proto, v.addr, v.port));
     let dummy_addrs: Vec<Ipv4Addr> = dummy.into_iter().collect();
     for a in &dummy_addrs {
         sets.add("KUBE-IPVS-IPS", a.to_string());

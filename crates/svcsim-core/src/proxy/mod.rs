@@ -389,7 +389,9 @@ pub fn service_ports(
             });
         }
     }
-    out.sort_by(|a, b| (&a.spn, a.protocol).cmp(&(&b.spn, b.protocol)));
+    crate::order::sort_by(&mut out, |a, b| {
+        (&a.spn, a.protocol).cmp(&(&b.spn, b.protocol))
+    });
     out
 }
 

@@ -472,9 +472,9 @@ fn rule_key(r: &Rule) -> Option<(Ipv4Addr, u16, Protocol)> {
 impl Table {
     pub fn new(name: TableName, chains: Vec<Chain>) -> Table {
         let mut by_name: Vec<u32> = (0..chains.len() as u32).collect();
-        // Chains arrive in output order, which is a few runs already sorted by
-        // name; the stable sort merges runs in linear time.
-        by_name.sort_by(|&a, &b| chains[a as usize].name.cmp(&chains[b as usize].name));
+        crate::order::sort_by(&mut by_name, |&a, &b| {
+            chains[a as usize].name.cmp(&chains[b as usize].name)
+        });
         let indexes = chains
             .iter()
             .map(|c| (c.rules.len() >= INDEX_MIN_RULES).then(|| ChainIndex::build(&c.rules)))

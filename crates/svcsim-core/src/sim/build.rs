@@ -207,11 +207,11 @@ impl Sim {
         sim.add_system_objects(service_cidr);
 
         // Services first (IPs), then workloads, pods, slices, policies.
-        let mut used_ips: BTreeSet<Ipv4Addr> = sim
-            .services
-            .iter()
-            .filter_map(|s| s.obj.cluster_ip().and_then(|ip| ip.parse().ok()))
-            .collect();
+        let mut used_ips: BTreeSet<Ipv4Addr> = crate::order::set_of(
+            sim.services
+                .iter()
+                .filter_map(|s| s.obj.cluster_ip().and_then(|ip| ip.parse().ok())),
+        );
         let mut used_node_ports: BTreeSet<i32> = BTreeSet::new();
         for o in &objects {
             if let Object::Service(s) = o {
@@ -403,12 +403,10 @@ impl Sim {
             metadata: model::ObjectMeta {
                 name: "kubernetes".into(),
                 namespace: Some("default".into()),
-                labels: [
+                labels: crate::order::map_of([
                     ("component".into(), "apiserver".into()),
                     ("provider".into(), "kubernetes".into()),
-                ]
-                .into_iter()
-                .collect(),
+                ]),
                 ..Default::default()
             },
             spec: model::ServiceSpec {
@@ -431,12 +429,10 @@ impl Sim {
             metadata: model::ObjectMeta {
                 name: "kubernetes".into(),
                 namespace: Some("default".into()),
-                labels: [(
+                labels: crate::order::map_of([(
                     model::LABEL_SERVICE_NAME.to_string(),
                     "kubernetes".to_string(),
-                )]
-                .into_iter()
-                .collect(),
+                )]),
                 ..Default::default()
             },
             address_type: "IPv4".into(),

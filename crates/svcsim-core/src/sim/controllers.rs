@@ -777,7 +777,7 @@ impl Sim {
             }
         } else if active.len() > want {
             let mut ranked = active;
-            ranked.sort_by_key(|p| {
+            crate::order::sort_by_key(&mut ranked, |p| {
                 let pod = &self.pods[p.idx()];
                 (
                     pod.ready,

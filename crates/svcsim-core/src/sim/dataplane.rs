@@ -499,12 +499,12 @@ impl Sim {
             .as_ref()
             .is_none_or(|(v, _)| *v != self.api.version)
         {
-            let map = self
-                .services
-                .iter()
-                .filter(|s| !s.deleted)
-                .filter_map(|s| Some((s.obj.cluster_ip()?.parse().ok()?, s.key())))
-                .collect();
+            let map = crate::order::map_of(
+                self.services
+                    .iter()
+                    .filter(|s| !s.deleted)
+                    .filter_map(|s| Some((s.obj.cluster_ip()?.parse().ok()?, s.key()))),
+            );
             self.vip_cache = Some((self.api.version, Arc::new(map)));
         }
         self.vip_cache

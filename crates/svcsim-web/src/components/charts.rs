@@ -124,7 +124,7 @@ fn failures(m: &Metrics) -> String {
     if f.is_empty() {
         return "none".into();
     }
-    f.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    svcsim_core::order::sort_by(&mut f, |a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let mut out: Vec<String> = f
         .iter()
         .take(4)

@@ -27,20 +27,15 @@ pub fn counters(p: &Props) -> Html {
 
     // Group pods by owner (Deployment) or `app` label, so each group's
     // shares are compared with 1/n of that group.
-    let owner_of: BTreeMap<String, String> = p
-        .snap
-        .view
-        .pods
-        .iter()
-        .map(|pod| {
+    let owner_of: BTreeMap<String, String> =
+        svcsim_core::order::map_of(p.snap.view.pods.iter().map(|pod| {
             let group = pod
                 .owner
                 .clone()
                 .or_else(|| pod.labels.get("app").cloned())
                 .unwrap_or_else(|| "other".into());
             (format!("{}/{}", pod.namespace, pod.name), group)
-        })
-        .collect();
+        }));
     let mut groups: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
     for (pod, c) in &m.per_pod {
         let g = owner_of

@@ -42,7 +42,9 @@ pub fn dns_panel(p: &Props) -> Html {
         .filter(|x| x.ip.is_some())
         .map(|x| (format!("{}/{}", x.namespace, x.name), x.is_client))
         .collect();
-    pods.sort_by_key(|(k, client)| (!client, k.starts_with("kube-system/"), k.clone()));
+    svcsim_core::order::sort_by_key(&mut pods, |(k, client)| {
+        (!client, k.starts_with("kube-system/"), k.clone())
+    });
     let pod = use_state(String::new);
     let name = use_state(String::new);
     let qtype = use_state(|| QType::A);

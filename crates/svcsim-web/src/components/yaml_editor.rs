@@ -174,13 +174,13 @@ pub fn yaml_editor(p: &Props) -> Html {
     let reset = p.on_reset.reform(|_: MouseEvent| ());
 
     let errors: Vec<_> = p.checked.diags.iter().filter(|d| d.is_error()).collect();
-    let bad_lines: std::collections::BTreeMap<usize, String> = p
-        .checked
-        .diags
-        .iter()
-        .filter(|d| d.line > 0)
-        .map(|d| (d.line, d.message.clone()))
-        .collect();
+    let bad_lines: std::collections::BTreeMap<usize, String> = svcsim_core::order::map_of(
+        p.checked
+            .diags
+            .iter()
+            .filter(|d| d.line > 0)
+            .map(|d| (d.line, d.message.clone())),
+    );
     let lines = editor::line_count(&p.text);
     let status = if errors.is_empty() {
         match &p.checked.loaded {

@@ -102,7 +102,7 @@ pub fn failure_label(outcome: Outcome, reason: &str) -> String {
         return label;
     }
     let r = reason.trim();
-    if r.contains(':') || r.chars().all(|c| !c.is_lowercase()) {
+    if r.contains(':') || !r.bytes().any(|c| c.is_ascii_lowercase()) {
         r.to_string()
     } else {
         format!("{}: {r}", outcome.as_str().to_ascii_uppercase())

@@ -12,6 +12,7 @@
 //! packet always flies between the boxes the learner sees.
 
 use std::collections::BTreeMap;
+use svcsim_core::order::map_of;
 use svcsim_core::sim::trace::Place;
 use svcsim_core::sim::ClusterView;
 
@@ -126,11 +127,11 @@ impl Layout {
             .map(|c| c.id)
             .collect();
         let mut y = TOP;
-        self.externals = ext
-            .iter()
-            .copied()
-            .zip(spread(ext.len(), 170.0, y, EXT_H, 0.0))
-            .collect();
+        self.externals = map_of(
+            ext.iter()
+                .copied()
+                .zip(spread(ext.len(), 170.0, y, EXT_H, 0.0)),
+        );
         if !ext.is_empty() {
             y += EXT_ROW;
         }
@@ -141,22 +142,24 @@ impl Layout {
             .filter(|s| s.type_ == "LoadBalancer")
             .map(|s| s.id)
             .collect();
-        self.lbs = lbs
-            .iter()
-            .copied()
-            .zip(spread(lbs.len(), 220.0, lb_y, LB_H, OUTSIDE_W + GAP))
-            .collect();
+        self.lbs =
+            map_of(
+                lbs.iter()
+                    .copied()
+                    .zip(spread(lbs.len(), 220.0, lb_y, LB_H, OUTSIDE_W + GAP)),
+            );
         if has_lb_row {
             y += LB_ROW;
         }
         let svc_y = y;
         let svcs: Vec<u32> = view.services.iter().map(|s| s.id).collect();
         let reserve = if has_lb_row { 0.0 } else { OUTSIDE_W + GAP };
-        self.services = svcs
-            .iter()
-            .copied()
-            .zip(spread(svcs.len(), 180.0, svc_y, SVC_H, reserve))
-            .collect();
+        self.services =
+            map_of(
+                svcs.iter()
+                    .copied()
+                    .zip(spread(svcs.len(), 180.0, svc_y, SVC_H, reserve)),
+            );
         self.nowhere = Rect {
             x: WIDTH - MARGIN - OUTSIDE_W,
             y: if has_lb_row { lb_y + 4.0 } else { svc_y + 5.0 },
@@ -166,7 +169,7 @@ impl Layout {
         let nodes_y = svc_y + SVC_ROW;
 
         // Slots: free the slots of pods that left, then place newcomers.
-        let live: BTreeMap<u32, u32> = view.pods.iter().map(|p| (p.id, p.node)).collect();
+        let live: BTreeMap<u32, u32> = map_of(view.pods.iter().map(|p| (p.id, p.node)));
         for (node, slots) in self.slots.iter_mut() {
             for s in slots.iter_mut() {
                 if let Some(pod) = *s {

@@ -331,7 +331,7 @@ impl Share {
                 _ => return Err("it has a line this page does not understand".into()),
             }
         }
-        steps.sort_by_key(|(t, _)| *t);
+        svcsim_core::order::sort_by_key(&mut steps, |(t, _)| *t);
         Ok(Share {
             source: source.ok_or("it names no scenario")?,
             seed,
