@@ -689,7 +689,8 @@ fn scrub_back_and_forth(session: &Session) -> Result<()> {
 }
 
 /// Everything that went wrong on the page, as readable lines: console
-/// errors, uncaught exceptions, resources that loaded with an HTTP error.
+/// errors and warnings, uncaught exceptions, resources that loaded with an
+/// HTTP error.
 /// (The server's own log of 4xx/5xx answers is checked by the xtask.)
 fn page_problems(session: &Session) -> Result<Vec<String>> {
     let mut problems = Vec::new();
@@ -697,8 +698,11 @@ fn page_problems(session: &Session) -> Result<Vec<String>> {
         let level = entry["level"].as_str().unwrap_or("");
         let msg = entry["message"].as_str().unwrap_or("");
         println!("console [{level}] {msg}");
-        if level == "SEVERE" {
-            problems.push(format!("console error: {msg}"));
+        // Warnings count too: a learner who opens the console should find
+        // it clean. (Trunk's preload links once drew one on every load,
+        // about `integrity` on a preload; index.html turns SRI off.)
+        if level == "SEVERE" || level == "WARNING" {
+            problems.push(format!("console {}: {msg}", level.to_ascii_lowercase()));
         }
     }
     let v = session.execute(
