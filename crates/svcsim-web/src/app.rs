@@ -8,11 +8,10 @@
 //! refreshes it at once, so the DOM is never rebuilt per frame.
 
 use crate::components::{
-    banner::Banner, charts::Charts, counters::Counters, event_log::EventLog, help::Help,
-    inspect_row::InspectRow, inspector::Inspector, resources::Resources, scenario_bar::ScenarioBar,
-    stage::Stage, toggles::Toggles, transport::Transport, workbench::Workbench,
+    banner, charts::Charts, counters, event_log, help::Help, inspect_row::InspectRow, inspector,
+    resources, scenario_bar::ScenarioBar, stage::Stage, toggles, transport, workbench::Workbench,
 };
-use crate::components::{policy_view::PolicyView, reach_view::ReachView};
+use crate::components::{policy_view, reach_view::ReachView};
 use crate::model::compare::{Shared, Variation};
 use crate::model::engine::Engine;
 use crate::model::packets::Flight;
@@ -451,12 +450,16 @@ pub fn app() -> Html {
             <header class="topbar">
                 <h1 class="brand">{ "svcsim" }<span class="tagline">{ "Kubernetes Services, packet by packet" }</span></h1>
                 <ScenarioBar snap={snap.clone()} act={act.clone()} />
-                <Toggles snap={snap.clone()} dark={state.dark} act={act.clone()} />
+                { toggles::toggles(&toggles::Props {
+                    snap: snap.clone(),
+                    dark: state.dark,
+                    act: act.clone(),
+                }) }
             </header>
             if let Some(msg) = state.error.clone() {
-                <Banner message={msg} act={act.clone()} />
+                { banner::banner(&banner::Props { message: msg, act: act.clone() }) }
             }
-            <Transport snap={snap.clone()} act={act.clone()} />
+            { transport::transport(&transport::Props { snap: snap.clone(), act: act.clone() }) }
             <main class="workspace">
                 <Stage
                     snap={snap.clone()}
@@ -468,12 +471,21 @@ pub fn app() -> Html {
                     act={act.clone()}
                 />
                 <aside class="side">
-                    <Counters snap={snap.clone()} />
+                    { counters::counters(&counters::Props { snap: snap.clone() }) }
                     // What the learner clicked comes first; the charts,
                     // which are always there, after it.
-                    <Inspector snap={snap.clone()} selection={state.selection.clone()} act={act.clone()} />
+                    { inspector::inspector(&inspector::Props {
+                        snap: snap.clone(),
+                        selection: state.selection.clone(),
+                        act: act.clone(),
+                    }) }
                     <ReachView snap={snap.clone()} selection={state.selection.clone()} />
-                    <PolicyView snap={snap.clone()} policy={state.policy.clone()} dark={state.dark} act={act.clone()} />
+                    { policy_view::policy_view(&policy_view::Props {
+                        snap: snap.clone(),
+                        policy: state.policy.clone(),
+                        dark: state.dark,
+                        act: act.clone(),
+                    }) }
                     <Charts snap={snap.clone()} comparison={state.comparison.clone()} act={act.clone()} />
                 </aside>
             </main>
@@ -485,13 +497,18 @@ pub fn app() -> Html {
                 act={act.clone()}
             />
             <section class="lower">
-                <Resources snap={snap.clone()} tab={state.tab} selection={state.selection.clone()} act={act.clone()} />
-                <EventLog
-                    snap={snap.clone()}
-                    text={state.log_text.clone()}
-                    filter={state.log_filter}
-                    act={act.clone()}
-                />
+                { resources::resources(&resources::Props {
+                    snap: snap.clone(),
+                    tab: state.tab,
+                    selection: state.selection.clone(),
+                    act: act.clone(),
+                }) }
+                { event_log::event_log(&event_log::Props {
+                    snap: snap.clone(),
+                    text: state.log_text.clone(),
+                    filter: state.log_filter,
+                    act: act.clone(),
+                }) }
             </section>
             <Workbench snap={snap.clone()} engine={state.engine.clone()} source={state.source.clone()} applied={state.applied.clone()} act={act.clone()} />
             if state.help {

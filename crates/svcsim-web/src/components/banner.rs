@@ -4,13 +4,11 @@
 use crate::app::Action;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub message: String,
     pub act: Callback<Action>,
 }
 
-#[function_component(Banner)]
 pub fn banner(p: &Props) -> Html {
     let dismiss = p.act.reform(|_: MouseEvent| Action::DismissError);
     html! {

@@ -8,12 +8,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
 }
 
-#[function_component(Counters)]
 pub fn counters(p: &Props) -> Html {
     let m = &p.snap.metrics;
     let ok = m.outcomes.get("ok").copied().unwrap_or(0);

@@ -11,7 +11,6 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub text: String,
@@ -34,7 +33,6 @@ fn keep(kind: LogKind, f: LogFilter) -> bool {
     }
 }
 
-#[function_component(EventLog)]
 pub fn event_log(p: &Props) -> Html {
     let on_text = p.act.reform(|e: InputEvent| {
         let i: HtmlInputElement = e.target_unchecked_into();

@@ -5,7 +5,7 @@
 
 use super::dns_panel::DnsPanel;
 use super::node_rules::{NodeRules, RulesMemory};
-use super::packet_inspector::PacketInspector;
+use super::packet_inspector;
 use crate::app::{Action, EngineRef, Selection};
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
@@ -33,7 +33,11 @@ pub fn inspect_row(p: &Props) -> Html {
                 <NodeRules snap={p.snap.clone()} engine={p.engine.clone()} {node} packet={p.packet} memory={(*memory).clone()} act={p.act.clone()} />
             }
             if let Some(id) = p.packet {
-                <PacketInspector snap={p.snap.clone()} engine={p.engine.clone()} request={id} act={p.act.clone()} />
+                { packet_inspector::packet_inspector(&packet_inspector::Props {
+                    engine: p.engine.clone(),
+                    request: id,
+                    act: p.act.clone(),
+                }) }
             }
             if p.packet.is_none() && !matches!(p.selection, Some(Selection::Node(_))) {
                 <p class="hint inspect-hint" id="inspect-hint">{ "Click a node to read its kube-proxy rules (iptables-save, ipvsadm -Ln) and conntrack table. Click a packet in the picture, or a request line in the log, to follow it hop by hop." }</p>

@@ -9,7 +9,6 @@ use std::rc::Rc;
 use svcsim_core::sim::{ClusterView, Command};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub selection: Option<Selection>,
@@ -47,7 +46,6 @@ fn deployment_actions(v: &ClusterView, key: &str, act: &Callback<Action>) -> Htm
     }
 }
 
-#[function_component(Inspector)]
 pub fn inspector(p: &Props) -> Html {
     let v = &p.snap.view;
     let act = &p.act;

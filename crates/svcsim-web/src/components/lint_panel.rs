@@ -7,7 +7,6 @@ use std::rc::Rc;
 use svcsim_manifests::lint::{Finding, RULES};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     /// Findings on the last text that loaded.
     pub findings: Option<Rc<Vec<Finding>>>,
@@ -15,7 +14,6 @@ pub struct Props {
     pub current: bool,
 }
 
-#[function_component(LintPanel)]
 pub fn lint_panel(p: &Props) -> Html {
     let Some(findings) = &p.findings else {
         return html! { <p class="wb-note">{ "The YAML does not load yet; fix its errors to see advice." }</p> };

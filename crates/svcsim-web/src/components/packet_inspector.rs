@@ -10,16 +10,12 @@
 use crate::app::{Action, EngineRef, Selection};
 use crate::model::format;
 use crate::model::requests::RequestRecord;
-use crate::model::snapshot::Snapshot;
-use std::rc::Rc;
 use svcsim_core::proxy::rules::TableName;
 use svcsim_core::sim::trace::{PacketKind, Place};
 use svcsim_core::sim::Outcome;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
-    pub snap: Rc<Snapshot>,
     pub engine: EngineRef,
     pub request: u64,
     pub act: Callback<Action>,
@@ -90,7 +86,6 @@ fn hop_rows(r: &RequestRecord) -> Html {
     }
 }
 
-#[function_component(PacketInspector)]
 pub fn packet_inspector(p: &Props) -> Html {
     let close = p.act.reform(|_: MouseEvent| Action::SelectPacket(None));
     let mut record = None;

@@ -10,7 +10,6 @@ use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub policy: Option<String>,
@@ -18,7 +17,6 @@ pub struct Props {
     pub act: Callback<Action>,
 }
 
-#[function_component(PolicyLegend)]
 pub fn policy_legend(p: &Props) -> Html {
     let pols = &p.snap.policies;
     if pols.is_empty() {

@@ -9,7 +9,6 @@ use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub policy: Option<String>,
@@ -17,7 +16,6 @@ pub struct Props {
     pub act: Callback<Action>,
 }
 
-#[function_component(PolicyView)]
 pub fn policy_view(p: &Props) -> Html {
     let Some(id) = p.policy.as_deref() else {
         return html! {};

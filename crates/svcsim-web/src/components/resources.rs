@@ -9,7 +9,6 @@ use std::rc::Rc;
 use svcsim_core::sim::Command;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub tab: Tab,
@@ -186,7 +185,6 @@ fn table(p: &Props) -> Html {
     }
 }
 
-#[function_component(Resources)]
 pub fn resources(p: &Props) -> Html {
     html! {
         <section class="resources" aria-label="Resources">

@@ -6,8 +6,8 @@
 //! packets, nearest first.
 
 use super::packet_canvas::PacketCanvas;
-use super::policy_legend::PolicyLegend;
-use super::tooltip::Tooltip;
+use super::policy_legend;
+use super::tooltip;
 use super::topology::Topology;
 use crate::app::{Action, EngineRef, Selection};
 use crate::model::layout::WIDTH;
@@ -100,9 +100,14 @@ pub fn stage(p: &Props) -> Html {
                 }) }
                 <span class="legend-item hint">{ format!("{} hops in view · hover a packet for NAT details, click it to follow it", p.snap.in_flight) }</span>
             </div>
-            <PolicyLegend snap={p.snap.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
+            { policy_legend::policy_legend(&policy_legend::Props {
+                snap: p.snap.clone(),
+                policy: p.policy.clone(),
+                dark: p.dark,
+                act: p.act.clone(),
+            }) }
             if let Some(f) = p.hover.clone() {
-                <Tooltip flight={f} />
+                { tooltip::tooltip(&tooltip::Props { flight: f }) }
             }
         </section>
     }

@@ -8,14 +8,12 @@ use svcsim_core::scenario::ProxyMode;
 use svcsim_core::sim::Command;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub dark: bool,
     pub act: Callback<Action>,
 }
 
-#[function_component(Toggles)]
 pub fn toggles(p: &Props) -> Html {
     let mode = p.snap.view.proxy_mode;
     let other = match mode {

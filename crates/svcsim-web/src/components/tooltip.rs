@@ -6,7 +6,6 @@ use crate::model::packets::Flight;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub flight: Rc<Flight>,
 }
@@ -14,7 +13,6 @@ pub struct Props {
 /// Rules are listed up to this many; a DNAT walk is rarely longer.
 const MAX_RULES: usize = 12;
 
-#[function_component(Tooltip)]
 pub fn tooltip(p: &Props) -> Html {
     let f = &p.flight;
     let h = &f.hop;

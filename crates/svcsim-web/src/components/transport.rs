@@ -10,13 +10,11 @@ use svcsim_core::time::SimTime;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub act: Callback<Action>,
 }
 
-#[function_component(Transport)]
 pub fn transport(p: &Props) -> Html {
     let s = &p.snap;
     let play = p.act.reform(|_: MouseEvent| Action::TogglePlay);

@@ -8,8 +8,7 @@
 
 use crate::app::{Action, EngineRef};
 use crate::components::{
-    lessons_panel::LessonsPanel, lint_panel::LintPanel, share_panel::SharePanel,
-    yaml_editor::YamlEditor,
+    lessons_panel::LessonsPanel, lint_panel, share_panel::SharePanel, yaml_editor::YamlEditor,
 };
 use crate::model::editor;
 use crate::model::engine::Engine;
@@ -244,7 +243,10 @@ pub fn workbench(p: &Props) -> Html {
                 <LessonsPanel snap={p.snap.clone()} engine={p.engine.clone()} act={p.act.clone()} />
             </div>
             <div id="wb-lint" role="tabpanel" aria-labelledby="wb-tab-lint" hidden={*panel != Panel::Lint}>
-                <LintPanel findings={(*last_good).clone()} current={checked.loaded.is_some()} />
+                { lint_panel::lint_panel(&lint_panel::Props {
+                    findings: (*last_good).clone(),
+                    current: checked.loaded.is_some(),
+                }) }
             </div>
             <div id="wb-share" role="tabpanel" aria-labelledby="wb-tab-share" hidden={*panel != Panel::Share}>
                 <SharePanel snap={p.snap.clone()} engine={p.engine.clone()} source={p.source.clone()} applied={p.applied.clone()} />
