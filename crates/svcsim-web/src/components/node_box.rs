@@ -6,26 +6,15 @@ use crate::model::layout::{Rect, NODE_HEADER};
 use svcsim_core::sim::NodeView;
 use yew::prelude::*;
 
-#[derive(Properties)]
-pub struct Props {
-    /// Snapshot revision the view came from; views have no `PartialEq`,
-    /// so a new revision is what tells yew to re-render.
-    pub rev: u64,
-    pub node: NodeView,
+pub struct Props<'a> {
+    pub node: &'a NodeView,
     pub rect: Rect,
     pub selected: bool,
     pub act: Callback<Action>,
 }
 
-impl PartialEq for Props {
-    fn eq(&self, o: &Self) -> bool {
-        self.rev == o.rev && self.rect == o.rect && self.selected == o.selected && self.act == o.act
-    }
-}
-
-#[function_component(NodeBox)]
 pub fn node_box(p: &Props) -> Html {
-    let n = &p.node;
+    let n = p.node;
     let r = p.rect;
     let select = {
         let name = n.name.clone();

@@ -8,12 +8,8 @@ use crate::model::palette;
 use svcsim_core::sim::PodView;
 use yew::prelude::*;
 
-#[derive(Properties)]
-pub struct Props {
-    /// Snapshot revision the view came from; views have no `PartialEq`,
-    /// so a new revision is what tells yew to re-render.
-    pub rev: u64,
-    pub pod: PodView,
+pub struct Props<'a> {
+    pub pod: &'a PodView,
     pub rect: Rect,
     pub selected: bool,
     pub dark: bool,
@@ -59,19 +55,10 @@ fn labels(p: &PodView) -> (String, String) {
     }
 }
 
-impl PartialEq for Props {
-    fn eq(&self, o: &Self) -> bool {
-        self.rev == o.rev
-            && self.rect == o.rect
-            && self.selected == o.selected
-            && self.dark == o.dark
-            && self.act == o.act
-    }
-}
-
-#[function_component(PodGlyph)]
+/// Keyed by pod id, so the topology's list keeps each pod's element when
+/// others come and go.
 pub fn pod_glyph(props: &Props) -> Html {
-    let p = &props.pod;
+    let p = props.pod;
     let r = props.rect;
     let key = format!("{}/{}", p.namespace, p.name);
     let select = {
@@ -121,7 +108,7 @@ pub fn pod_glyph(props: &Props) -> Html {
         p.version
     );
     html! {
-        <g class={classes!("pod", state_class, props.selected.then_some("selected"),
+        <g key={p.id} class={classes!("pod", state_class, props.selected.then_some("selected"),
                 p.is_client.then_some("client"), (p.namespace == "kube-system").then_some("system"))}
             data-pod={key.clone()} data-status={p.status.clone()}
             tabindex="0" role="button" aria-label={format!("pod {key}, {}", p.status)}

@@ -15,7 +15,6 @@ use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub snap: Rc<Snapshot>,
     /// The highlighted policy, `ns/name`.
@@ -30,7 +29,6 @@ const HALO_GAP: f64 = 2.0;
 /// Length of one dash of one policy on the ring.
 const DASH: f64 = 5.0;
 
-#[function_component(PolicyMarks)]
 pub fn policy_marks(p: &Props) -> Html {
     let s = &p.snap;
     let pols = &s.policies;

@@ -4,9 +4,7 @@
 //! `data-service`, and `data-policy` on NetworkPolicy halos); moving packets
 //! are drawn on the canvas above it.
 
-use super::node_box::NodeBox;
-use super::pod_glyph::PodGlyph;
-use super::policy_marks::PolicyMarks;
+use super::{node_box, pod_glyph, policy_marks};
 use crate::app::{Action, Selection};
 use crate::model::layout::WIDTH;
 use crate::model::snapshot::Snapshot;
@@ -113,18 +111,24 @@ pub fn topology(p: &Props) -> Html {
 
     let nodes = v.nodes.iter().filter_map(|n| {
         let r = *l.nodes.get(&n.id)?;
-        Some(html! {
-            <NodeBox rev={s.rev} node={n.clone()} rect={r} selected={sel == Some(&Selection::Node(n.name.clone()))} act={p.act.clone()} />
-        })
+        Some(node_box::node_box(&node_box::Props {
+            node: n,
+            rect: r,
+            selected: sel == Some(&Selection::Node(n.name.clone())),
+            act: p.act.clone(),
+        }))
     });
 
     let pods = v.pods.iter().filter_map(|pod| {
         let r = *l.pods.get(&pod.id)?;
         let key = format!("{}/{}", pod.namespace, pod.name);
-        Some(html! {
-            <PodGlyph key={pod.id} rev={s.rev} pod={pod.clone()} rect={r}
-                selected={sel == Some(&Selection::Pod(key))} dark={p.dark} act={p.act.clone()} />
-        })
+        Some(pod_glyph::pod_glyph(&pod_glyph::Props {
+            pod,
+            rect: r,
+            selected: sel == Some(&Selection::Pod(key)),
+            dark: p.dark,
+            act: p.act.clone(),
+        }))
     });
 
     let nw = l.nowhere;
@@ -143,7 +147,12 @@ pub fn topology(p: &Props) -> Html {
             </g>
             { for services }
             { for nodes }
-            <PolicyMarks snap={s.clone()} policy={p.policy.clone()} dark={p.dark} act={p.act.clone()} />
+            { policy_marks::policy_marks(&policy_marks::Props {
+                snap: s.clone(),
+                policy: p.policy.clone(),
+                dark: p.dark,
+                act: p.act.clone(),
+            }) }
             { for pods }
         </svg>
     }
