@@ -25,12 +25,16 @@ pub mod duration_str {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration, D::Error> {
         let s = String::deserialize(d)?;
-        SimDuration::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration {s:?}: use a number with a unit, e.g. 90s, 250ms, 1m30s"
-            ))
-        })
+        super::parse_duration(&s).map_err(serde::de::Error::custom)
     }
+}
+
+/// Parse a duration as scenario files write it, with the message every
+/// reader of scenario files gives for a bad one.
+pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
+    SimDuration::parse(s).ok_or_else(|| {
+        format!("invalid duration {s:?}: use a number with a unit, e.g. 90s, 250ms, 1m30s")
+    })
 }
 
 /// Render a duration the way scenario files write it (`1m30s`, `250ms`).
