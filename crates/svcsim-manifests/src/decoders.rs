@@ -5,7 +5,8 @@
 //! [`crate::de`] does the decoding; a table only says where each value goes.
 //!
 //! `decode_tables_match_serde` keeps the names in step with the serde
-//! derives in svcsim-core, which `lenient` and `export` still use.
+//! derives in svcsim-core (the model's `Deserialize`, which `lenient` still
+//! uses, and the scenario types' `Serialize`).
 
 use crate::de::{De, DeError, Decode, Shape};
 use svcsim_core::model::*;
@@ -745,7 +746,8 @@ mod tests {
     use serde::de::{Deserializer, Error, Visitor};
     use std::fmt;
 
-    /// The field names serde's derive gives a struct: a `Deserializer`
+    /// The field names serde's derive gives a model struct (which keeps its
+    /// `Deserialize` for `lenient`): a `Deserializer`
     /// that answers `deserialize_struct` with them, as an error.
     struct SerdeFields;
 
@@ -818,11 +820,53 @@ mod tests {
         );
     }
 
-    /// A field added to a model struct in svcsim-core (and so to its serde
-    /// derive) must be added to its table here too, or the loader would
-    /// refuse it as unknown.
+    /// The field names serde's `Serialize` derive writes, in order: the
+    /// scenario types derive no `Deserialize` (these tables are how they
+    /// are read). The JSON is read back through our tree, which keeps key
+    /// order. `events` is decoded by the loader itself.
+    fn check_serialized<T: Decode + serde::Serialize>(value: &T) {
+        let json = serde_json::to_string(value).unwrap();
+        let budget = tree::Budget {
+            max_depth: 16,
+            max_nodes: 1_000,
+        };
+        let docs = tree::parse_stream(&json, budget).unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        let NodeKind::Map(entries) = &root.kind else {
+            panic!("{json}")
+        };
+        let names: Vec<&str> = entries
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .filter(|k| *k != "events")
+            .collect();
+        assert_eq!(
+            table_fields::<T>(),
+            quoted_list(&names),
+            "{}",
+            std::any::type_name::<T>()
+        );
+    }
+
+    /// A field added to a model or scenario struct in svcsim-core (and so
+    /// to its serde derive) must be added to its table here too, or the
+    /// loader would refuse it as unknown.
     #[test]
     fn decode_tables_match_serde() {
+        check_serialized(&scenario::ScenarioDoc {
+            api_version: String::new(),
+            kind: String::new(),
+            metadata: Default::default(),
+            spec: Default::default(),
+        });
+        check_serialized(&scenario::ScenarioSpec::default());
+        check_serialized(&scenario::ClusterSettings::default());
+        check_serialized(&scenario::NodeSpec::default());
+        check_serialized(&scenario::KubeProxySettings::default());
+        check_serialized(&scenario::Timing::default());
+        check_serialized(&scenario::ClientSpec::default());
+        check_serialized(&scenario::WorkloadSpec::default());
+        check_serialized(&scenario::Churn::default());
         check::<ObjectMeta>();
         check::<LabelSelector>();
         check::<LabelSelectorRequirement>();
@@ -864,14 +908,5 @@ mod tests {
         check::<RollingUpdateDeployment>();
         check::<ReplicaSet>();
         check::<ReplicaSetSpec>();
-        check::<scenario::ScenarioDoc>();
-        check::<scenario::ScenarioSpec>();
-        check::<scenario::ClusterSettings>();
-        check::<scenario::NodeSpec>();
-        check::<scenario::KubeProxySettings>();
-        check::<scenario::Timing>();
-        check::<scenario::ClientSpec>();
-        check::<scenario::WorkloadSpec>();
-        check::<scenario::Churn>();
     }
 }
