@@ -32,18 +32,24 @@ macro_rules! decode_struct {
                     ignored: &[$($($ign),*)?],
                 };
                 let mut out: $ty = $base;
-                de.entries(Some(&SHAPE), &mut |key, v| {
-                    match key {
-                        $($key => out.$field = Decode::decode(v)?,)*
-                        // `entries` hands over only the keys in `SHAPE.fields`.
-                        _ => {}
-                    }
-                    Ok(())
+                de.entries(Some(&SHAPE), &mut |key, v| match key {
+                    $($key => set(&mut out.$field, v),)*
+                    // `entries` hands over only the keys in `SHAPE.fields`.
+                    _ => Ok(()),
                 })?;
                 Ok(out)
             }
         }
     };
+}
+
+/// Decode a field's value into it. Never inlined, so that each field type
+/// has one copy of its decoding, shared by every struct, rather than one
+/// per field.
+#[inline(never)]
+fn set<T: Decode>(field: &mut T, de: &De) -> Result<(), DeError> {
+    *field = T::decode(de)?;
+    Ok(())
 }
 
 decode_struct! {
