@@ -38,8 +38,8 @@ use svcsim_core::SimDuration;
 /// A fatal decoding error, with the place it happened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeError {
-    pub pos: Option<Pos>,
-    pub path: Option<String>,
+    pub pos: Pos,
+    pub path: String,
     pub message: String,
 }
 
@@ -200,8 +200,8 @@ fn parse_int(value: &str) -> Option<Resolved<'static>> {
 impl<'a> De<'a> {
     fn err(&self, message: String) -> DeError {
         DeError {
-            pos: Some(self.node.pos),
-            path: Some(self.path.clone()),
+            pos: self.node.pos,
+            path: self.path.clone(),
             message,
         }
     }
@@ -242,8 +242,8 @@ impl<'a> De<'a> {
         }
     }
 
-    /// An integer of type `T`, which serde called `name`. A value out of
-    /// `T`'s range keeps serde's wording.
+    /// An integer of type `T`. Out of `T`'s range, the message names the
+    /// type (`name`) in the words serde's decoders used.
     fn integer<T: TryFrom<i64> + TryFrom<u64>>(
         &self,
         expected: &str,
@@ -345,8 +345,8 @@ impl<'a> De<'a> {
                     }
                     _ => {
                         return Err(DeError {
-                            pos: Some(k.pos),
-                            path: Some(self.path.clone()),
+                            pos: k.pos,
+                            path: self.path.clone(),
                             message: "a mapping key must be a string".into(),
                         })
                     }
@@ -555,8 +555,9 @@ impl Decode for IntOrString {
             Some(Resolved::Float(f)) => Unexpected::Float(f),
             None => match &de.node.kind {
                 NodeKind::Map(entries) => {
-                    // Its duplicate keys are reported even though the
-                    // mapping is refused, as they always were.
+                    // Its duplicate keys are reported before it is
+                    // refused, as for any mapping, so the findings do not
+                    // depend on the type the field wanted.
                     de.duplicates(entries, false);
                     Unexpected::Map
                 }

@@ -118,10 +118,8 @@ impl Loader<'_> {
         }
     }
 
-    fn de_error(&mut self, fallback: Pos, e: DeError) {
-        let pos = e.pos.unwrap_or(fallback);
-        let path = e.path.unwrap_or_default();
-        self.error(pos, &path, e.message);
+    fn de_error(&mut self, e: DeError) {
+        self.error(e.pos, &e.path, e.message);
     }
 
     /// One top-level node: an object, a List, or the Scenario.
@@ -237,7 +235,7 @@ impl Loader<'_> {
                 obj,
                 node: node.clone(),
             }),
-            Err(e) => self.de_error(node.pos, e),
+            Err(e) => self.de_error(e),
         }
     }
 
@@ -272,7 +270,7 @@ impl Loader<'_> {
         let mut doc = match doc {
             Ok(d) => d,
             Err(e) => {
-                self.de_error(node.pos, e);
+                self.de_error(e);
                 return;
             }
         };
@@ -422,7 +420,7 @@ impl Loader<'_> {
         let ctx = Ctx::default();
         let r = de::decode(node, &format!("{path}.{name}"), &ctx);
         self.flush_ctx(ctx);
-        r.map_err(|e| self.de_error(node.pos, e)).ok()
+        r.map_err(|e| self.de_error(e)).ok()
     }
 
     /// Every action but `apply`, field by field. (Decoding the tagged
@@ -524,8 +522,8 @@ pub(crate) fn decode_object(kind: &str, body: &Node, ctx: &Ctx) -> Result<Object
         "NetworkPolicy" => Object::NetworkPolicy(de::decode(body, "", ctx)?),
         other => {
             return Err(DeError {
-                pos: Some(body.pos),
-                path: Some("kind".into()),
+                pos: body.pos,
+                path: "kind".into(),
                 message: format!("svcsim does not model kind {other:?}"),
             })
         }
