@@ -7,6 +7,11 @@
 //! Kubernetes' own where Kubernetes has one (the source is named beside each).
 //! A file of plain Kubernetes objects with no Scenario document is a valid
 //! scenario with `ScenarioSpec::default()`.
+//!
+//! These types serialize with serde but do not derive `Deserialize`:
+//! svcsim-manifests reads scenario files with its own strict decoder and a
+//! field table per type (`decoders.rs`), and its `decode_tables_match_serde`
+//! test fails when a field added here is missing there.
 
 use crate::sim::Command;
 use crate::time::SimDuration;
@@ -15,22 +20,23 @@ use serde::{Deserialize, Serialize};
 /// `apiVersion` of the Scenario document.
 pub const SCENARIO_API_VERSION: &str = "svcsim.dev/v1alpha1";
 
-/// Durations in scenario files are strings such as `90s`, `250ms`, `1m30s`.
+/// Durations in scenario files are strings such as `90s`, `250ms`, `1m30s`
+/// (see [`format_duration`] and [`parse_duration`]).
 pub mod duration_str {
     use crate::time::SimDuration;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::Serializer;
 
     pub fn serialize<S: Serializer>(d: &SimDuration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::format_duration(*d))
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SimDuration, D::Error> {
-        let s = String::deserialize(d)?;
-        SimDuration::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration {s:?}: use a number with a unit, e.g. 90s, 250ms, 1m30s"
-            ))
-        })
-    }
+}
+
+/// Parse a duration as scenario files write it, with the message every
+/// reader of scenario files gives for a bad one.
+pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
+    SimDuration::parse(s).ok_or_else(|| {
+        format!("invalid duration {s:?}: use a number with a unit, e.g. 90s, 250ms, 1m30s")
+    })
 }
 
 /// Render a duration the way scenario files write it (`1m30s`, `250ms`).
@@ -63,20 +69,18 @@ pub fn format_duration(d: SimDuration) -> String {
 }
 
 /// The whole `kind: Scenario` document.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScenarioDoc {
     pub api_version: String,
     pub kind: String,
-    #[serde(default)]
     pub metadata: crate::model::ObjectMeta,
-    #[serde(default)]
     pub spec: ScenarioSpec,
 }
 
 /// Scenario settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScenarioSpec {
     /// One-paragraph "what to watch" caption shown by the UI.
     pub caption: String,
@@ -94,10 +98,7 @@ pub struct ScenarioSpec {
     /// Per-Deployment pod behaviour (service time, concurrency).
     pub workloads: Vec<WorkloadSpec>,
     pub churn: Churn,
-    /// Scripted interventions, applied at their time. The manifests crate
-    /// decodes them itself (strictly, field by field per action), so serde
-    /// never does.
-    #[serde(skip_deserializing)]
+    /// Scripted interventions, applied at their time.
     pub events: Vec<TimedCommand>,
 }
 
@@ -120,8 +121,8 @@ impl Default for ScenarioSpec {
 }
 
 /// Cluster-wide settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClusterSettings {
     /// kube-apiserver `--service-cluster-ip-range`; kubeadm's default 10.96.0.0/12.
     #[serde(rename = "serviceCIDR")]
@@ -170,8 +171,8 @@ impl Default for ClusterSettings {
 }
 
 /// One node.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NodeSpec {
     pub name: String,
     /// InternalIP; allocated from `cluster.nodeCIDR` when empty.
@@ -183,7 +184,7 @@ pub struct NodeSpec {
     pub zone: Option<String>,
 }
 
-/// kube-proxy mode.
+/// kube-proxy mode. `Deserialize` because a trace's commands hold one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProxyMode {
@@ -193,7 +194,7 @@ pub enum ProxyMode {
 }
 
 /// IPVS scheduler (`--ipvs-scheduler`, default rr).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IpvsScheduler {
     #[default]
@@ -202,8 +203,8 @@ pub enum IpvsScheduler {
     Sh,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KubeProxySettings {
     pub mode: ProxyMode,
     pub ipvs_scheduler: IpvsScheduler,
@@ -230,8 +231,8 @@ impl Default for KubeProxySettings {
 }
 
 /// Control-plane and kubelet timings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Timing {
     /// Scheduling plus image pull plus container start (Pending → Running).
     #[serde(with = "duration_str")]
@@ -288,7 +289,7 @@ impl Default for Timing {
 }
 
 /// Where a client sits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub enum ClientKind {
     /// A client pod inside the cluster; it resolves names through cluster DNS.
     #[default]
@@ -298,8 +299,8 @@ pub enum ClientKind {
 }
 
 /// One traffic source.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientSpec {
     pub name: String,
     pub kind: ClientKind,
@@ -356,8 +357,8 @@ impl Default for ClientSpec {
 }
 
 /// How a Deployment's pods serve requests.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WorkloadSpec {
     pub deployment: String,
     pub namespace: String,
@@ -391,8 +392,8 @@ impl Default for WorkloadSpec {
 }
 
 /// Random faults, all drawn from streams derived from the seed.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Churn {
     /// Expected container crashes per pod per hour.
     pub pod_crashes_per_hour: f64,

@@ -1,33 +1,45 @@
-//! A strict serde `Deserializer` over the positioned YAML tree.
+//! Strict decoding of the positioned YAML tree into the model types.
 //!
-//! serde's derive hands `deserialize_struct` the list of field names a struct
-//! knows. That is all strict decoding needs: a key outside the list is an
-//! unknown field, reported with its path, its line and column and the
-//! closest known name ("did you mean"), the way `kubectl apply` with
-//! server-side field validation (`fieldValidation=Strict`) refuses it, but
-//! with a position. Unknown fields do not stop decoding (they are collected
-//! and the key is skipped) so one run reports all of them; a wrong type does
-//! stop the document, since there is no value to continue with.
+//! Each decoded struct is described by a [`Shape`]: the field names it
+//! knows, in declaration order. That is all strict decoding needs: a key
+//! outside the list is an unknown field, reported with its path, its line
+//! and column and the closest known name ("did you mean"), the way
+//! `kubectl apply` with server-side field validation
+//! (`fieldValidation=Strict`) refuses it, but with a position. Unknown
+//! fields do not stop decoding (they are collected and the key is skipped)
+//! so one run reports all of them; a wrong type does stop the document,
+//! since there is no value to continue with.
 //!
 //! Fields that `kubectl get -o yaml` prints but svcsim does not model (uid,
 //! resourceVersion, managedFields, status.conditions, resources, …) are
-//! accepted and dropped: see [`ignored_field`].
+//! accepted and dropped: each shape lists its own (`Shape::ignored`).
 //!
 //! Scalars follow the YAML 1.2 core schema, which is what Kubernetes'
 //! YAML-to-JSON step (sigs.k8s.io/yaml) applies in practice: plain `80` is a
 //! number, `"80"` is a string, `true` a boolean, `~`/empty a null. A null
 //! decodes as the zero value, as Go's encoding/json leaves a field.
+//!
+//! Why by hand rather than through serde's derive: the derived visitors
+//! (a field enum, option slots and generic map access per struct) were a
+//! sixth of the web app's wasm. Here one non-generic loop walks every
+//! mapping and each struct adds only its field table and a `match`. The
+//! messages serde used to produce for out-of-range integers and for
+//! `IntOrString` are kept word for word, since users and tests know them.
 
 use crate::tree::{is_null_str, Node, NodeKind, Pos};
-use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::Unexpected;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
+use svcsim_core::model::IntOrString;
+use svcsim_core::scenario::parse_duration;
+use svcsim_core::SimDuration;
 
 /// A fatal decoding error, with the place it happened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeError {
-    pub pos: Option<Pos>,
-    pub path: Option<String>,
+    pub pos: Pos,
+    pub path: String,
     pub message: String,
 }
 
@@ -37,16 +49,6 @@ impl fmt::Display for DeError {
     }
 }
 impl std::error::Error for DeError {}
-
-impl de::Error for DeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError {
-            pos: None,
-            path: None,
-            message: msg.to_string(),
-        }
-    }
-}
 
 /// A non-fatal finding (unknown field, duplicate key) made while decoding.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,24 +81,40 @@ impl Ctx {
     }
 }
 
+/// A type the loader decodes strictly from a tree node.
+pub trait Decode: Sized {
+    fn decode(de: &De) -> Result<Self, DeError>;
+}
+
 /// Decode `node` strictly as `T`. `path` is the path of `node` (empty for a
 /// document root).
-pub fn decode<'de, T: serde::Deserialize<'de>>(
-    node: &'de Node,
-    path: &str,
-    ctx: &'de Ctx,
-) -> Result<T, DeError> {
-    T::deserialize(De {
+pub fn decode<T: Decode>(node: &Node, path: &str, ctx: &Ctx) -> Result<T, DeError> {
+    T::decode(&De {
         node,
         path: path.to_string(),
         ctx,
     })
 }
 
+/// A node being decoded, with its path and the decode's shared state.
 pub struct De<'a> {
-    pub node: &'a Node,
-    pub path: String,
-    pub ctx: &'a Ctx,
+    node: &'a Node,
+    path: String,
+    ctx: &'a Ctx,
+}
+
+/// What strict decoding knows of a struct.
+pub struct Shape {
+    /// The field names as written in YAML, in declaration order: the order
+    /// "known fields are" lists them in, and "did you mean" breaks ties by.
+    pub fields: &'static [&'static str],
+    /// Fields without a default: decoding fails when one is absent.
+    pub required: &'static [&'static str],
+    /// Fields `kubectl get -o yaml` prints that svcsim does not model. They
+    /// are accepted so that a dump of a real cluster loads, and dropped:
+    /// svcsim neither needs them nor writes them back (`kubectl apply`
+    /// would not want uid or resourceVersion anyway).
+    pub ignored: &'static [&'static str],
 }
 
 fn child_path(base: &str, key: &str) -> String {
@@ -180,20 +198,10 @@ fn parse_int(value: &str) -> Option<Resolved<'static>> {
 }
 
 impl<'a> De<'a> {
-    fn at(&self, mut e: DeError) -> DeError {
-        if e.pos.is_none() {
-            e.pos = Some(self.node.pos);
-        }
-        if e.path.is_none() {
-            e.path = Some(self.path.clone());
-        }
-        e
-    }
-
     fn err(&self, message: String) -> DeError {
         DeError {
-            pos: Some(self.node.pos),
-            path: Some(self.path.clone()),
+            pos: self.node.pos,
+            path: self.path.clone(),
             message,
         }
     }
@@ -226,316 +234,70 @@ impl<'a> De<'a> {
         self.err(msg)
     }
 
-    fn scalar(&self) -> Option<(&'a str, bool)> {
+    /// The scalar's value under the core schema; `None` for a collection.
+    fn scalar(&self) -> Option<Resolved<'a>> {
         match &self.node.kind {
-            NodeKind::Scalar { value, plain } => Some((value.as_str(), *plain)),
+            NodeKind::Scalar { value, plain } => Some(resolve(value, *plain)),
             _ => None,
         }
     }
 
-    fn integer<V: Visitor<'a>>(self, visitor: V, what: &str) -> Result<V::Value, DeError> {
-        let r = match self.scalar() {
-            Some((v, plain)) => match resolve(v, plain) {
-                Resolved::Int(i) => visitor.visit_i64(i),
-                Resolved::UInt(u) => visitor.visit_u64(u),
-                _ => return Err(self.type_error(what)),
-            },
-            None => return Err(self.type_error(what)),
-        };
-        r.map_err(|e| self.at(e))
-    }
-}
-
-const EMPTY: &[(Node, Node)] = &[];
-
-impl<'a> de::Deserializer<'a> for De<'a> {
-    type Error = DeError;
-
-    fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let r = match &self.node.kind {
-            NodeKind::Scalar { value, plain } => match resolve(value, *plain) {
-                Resolved::Null => visitor.visit_unit(),
-                Resolved::Bool(b) => visitor.visit_bool(b),
-                Resolved::Int(i) => visitor.visit_i64(i),
-                Resolved::UInt(u) => visitor.visit_u64(u),
-                Resolved::Float(f) => visitor.visit_f64(f),
-                Resolved::Str(s) => visitor.visit_str(s),
-            },
-            NodeKind::Seq(items) => visitor.visit_seq(SeqAccess {
-                items: items.iter(),
-                index: 0,
-                path: &self.path,
-                ctx: self.ctx,
-            }),
-            NodeKind::Map(entries) => visitor.visit_map(MapAccess::new(&self, entries, None)),
-        };
-        r.map_err(|e| self.at(e))
-    }
-
-    fn deserialize_bool<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.scalar().map(|(v, p)| resolve(v, p)) {
-            Some(Resolved::Bool(b)) => visitor.visit_bool(b).map_err(|e| self.at(e)),
-            _ => Err(self.type_error("true or false")),
-        }
-    }
-
-    fn deserialize_i8<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "an integer")
-    }
-    fn deserialize_i16<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "an integer")
-    }
-    fn deserialize_i32<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "an integer")
-    }
-    fn deserialize_i64<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "an integer")
-    }
-    fn deserialize_u8<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "a non-negative integer")
-    }
-    fn deserialize_u16<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "a non-negative integer")
-    }
-    fn deserialize_u32<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "a non-negative integer")
-    }
-    fn deserialize_u64<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.integer(v, "a non-negative integer")
-    }
-
-    fn deserialize_f32<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_f64(v)
-    }
-    fn deserialize_f64<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let r = match self.scalar().map(|(v, p)| resolve(v, p)) {
-            Some(Resolved::Int(i)) => visitor.visit_f64(i as f64),
-            Some(Resolved::UInt(u)) => visitor.visit_f64(u as f64),
-            Some(Resolved::Float(f)) => visitor.visit_f64(f),
-            _ => return Err(self.type_error("a number")),
-        };
-        r.map_err(|e| self.at(e))
-    }
-
-    fn deserialize_char<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(v)
-    }
-
-    fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
+    /// An integer of type `T`. Out of `T`'s range, the message names the
+    /// type (`name`) in the words serde's decoders used.
+    fn integer<T: TryFrom<i64> + TryFrom<u64>>(
+        &self,
+        expected: &str,
+        name: &str,
+    ) -> Result<T, DeError> {
+        let out_of_range = |v: Unexpected| self.err(format!("invalid value: {v}, expected {name}"));
         match self.scalar() {
-            Some((v, plain)) => match resolve(v, plain) {
-                // Go leaves a string field empty for a JSON null.
-                Resolved::Null => visitor.visit_str(""),
-                Resolved::Str(s) => visitor.visit_str(s),
-                _ => return Err(self.type_error("a string")),
-            },
-            None => return Err(self.type_error("a string")),
-        }
-        .map_err(|e| self.at(e))
-    }
-    fn deserialize_string<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(v)
-    }
-    fn deserialize_bytes<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(v)
-    }
-    fn deserialize_byte_buf<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(v)
-    }
-
-    fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.node.is_null() {
-            visitor.visit_none().map_err(|e| self.at(e))
-        } else {
-            let at = (self.node.pos, self.path.clone());
-            visitor.visit_some(self).map_err(|mut e| {
-                if e.pos.is_none() {
-                    e.pos = Some(at.0);
-                    e.path = Some(at.1);
-                }
-                e
-            })
-        }
-    }
-
-    fn deserialize_unit<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.node.is_null() {
-            visitor.visit_unit().map_err(|e| self.at(e))
-        } else {
-            Err(self.type_error("null"))
-        }
-    }
-    fn deserialize_unit_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        v: V,
-    ) -> Result<V::Value, DeError> {
-        self.deserialize_unit(v)
-    }
-    fn deserialize_newtype_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let r = match &self.node.kind {
-            NodeKind::Seq(items) => visitor.visit_seq(SeqAccess {
-                items: items.iter(),
-                index: 0,
-                path: &self.path,
-                ctx: self.ctx,
-            }),
-            _ if self.node.is_null() => visitor.visit_seq(SeqAccess {
-                items: [].iter(),
-                index: 0,
-                path: &self.path,
-                ctx: self.ctx,
-            }),
-            _ => return Err(self.type_error("a list")),
-        };
-        r.map_err(|e| self.at(e))
-    }
-    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_seq(v)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        v: V,
-    ) -> Result<V::Value, DeError> {
-        self.deserialize_seq(v)
-    }
-
-    fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let r = match &self.node.kind {
-            NodeKind::Map(entries) => visitor.visit_map(MapAccess::new(&self, entries, None)),
-            _ if self.node.is_null() => visitor.visit_map(MapAccess::new(&self, EMPTY, None)),
-            _ => return Err(self.type_error("a mapping")),
-        };
-        r.map_err(|e| self.at(e))
-    }
-
-    fn deserialize_struct<V: Visitor<'a>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        let r = match &self.node.kind {
-            NodeKind::Map(entries) => {
-                visitor.visit_map(MapAccess::new(&self, entries, Some((name, fields))))
+            Some(Resolved::Int(i)) => {
+                T::try_from(i).map_err(|_| out_of_range(Unexpected::Signed(i)))
             }
-            _ if self.node.is_null() => {
-                visitor.visit_map(MapAccess::new(&self, EMPTY, Some((name, fields))))
+            Some(Resolved::UInt(u)) => {
+                T::try_from(u).map_err(|_| out_of_range(Unexpected::Unsigned(u)))
             }
-            _ => return Err(self.type_error("a mapping")),
-        };
-        r.map_err(|e| self.at(e))
-    }
-
-    fn deserialize_enum<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        match &self.node.kind {
-            NodeKind::Scalar { value, .. } => {
-                if !variants.contains(&value.as_str()) {
-                    let mut msg = format!(
-                        "unsupported value {value:?}: supported values: {}",
-                        quoted_list(variants)
-                    );
-                    if let Some(s) = closest(value, variants) {
-                        msg += &format!("; did you mean {s:?}?");
-                    }
-                    return Err(self.err(msg));
-                }
-                visitor
-                    .visit_enum(value.as_str().into_deserializer())
-                    .map_err(|e: DeError| self.at(e))
-            }
-            _ => Err(self.type_error("a string")),
+            _ => Err(self.type_error(expected)),
         }
     }
 
-    fn deserialize_identifier<V: Visitor<'a>>(self, v: V) -> Result<V::Value, DeError> {
-        self.deserialize_str(v)
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_unit()
-    }
-}
-
-struct SeqAccess<'a, 'p> {
-    items: std::slice::Iter<'a, Node>,
-    index: usize,
-    path: &'p str,
-    ctx: &'a Ctx,
-}
-
-impl<'a> de::SeqAccess<'a> for SeqAccess<'a, '_> {
-    type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'a>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
-        let Some(node) = self.items.next() else {
-            return Ok(None);
+    /// One of a fixed set of strings, as the API server checks an enum
+    /// field.
+    pub(crate) fn one_of<T: Copy>(&self, choices: &[(&str, T)]) -> Result<T, DeError> {
+        let NodeKind::Scalar { value, .. } = &self.node.kind else {
+            return Err(self.type_error("a string"));
         };
-        let path = format!("{}[{}]", self.path, self.index);
-        self.index += 1;
-        seed.deserialize(De {
-            node,
-            path,
-            ctx: self.ctx,
-        })
-        .map(Some)
+        if let Some((_, v)) = choices.iter().find(|(name, _)| name == value) {
+            return Ok(*v);
+        }
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        let mut msg = format!(
+            "unsupported value {value:?}: supported values: {}",
+            quoted_list(&names)
+        );
+        if let Some(s) = closest(value, &names) {
+            msg += &format!("; did you mean {s:?}?");
+        }
+        Err(self.err(msg))
     }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
 
-struct MapAccess<'a> {
-    entries: &'a [(Node, Node)],
-    /// Entries whose key repeats an earlier one (already reported).
-    dup: Vec<bool>,
-    next: usize,
-    /// The value of the key last returned.
-    value: Option<(&'a Node, String)>,
-    path: String,
-    ctx: &'a Ctx,
-    /// For structs: the struct's name and known fields.
-    strict: Option<(&'static str, &'static [&'static str])>,
-}
-
-impl<'a> MapAccess<'a> {
-    fn new(
-        de: &De<'a>,
-        entries: &'a [(Node, Node)],
-        strict: Option<(&'static str, &'static [&'static str])>,
-    ) -> MapAccess<'a> {
-        // Duplicate keys: JSON and YAML parsers differ on which one wins, so
-        // Kubernetes' strict decoding refuses them (`duplicate field`), and
-        // so do we, pointing at the second one. The first is decoded.
-        let mut first_line: std::collections::BTreeMap<&str, usize> =
-            std::collections::BTreeMap::new();
+    /// Keys that repeat an earlier key of the mapping. JSON and YAML
+    /// parsers differ on which one wins, so Kubernetes' strict decoding
+    /// refuses them (`duplicate field`), and so do we, pointing at the
+    /// second one. The first is decoded.
+    fn duplicates(&self, entries: &[(Node, Node)], strict: bool) -> Vec<bool> {
+        let mut first_line: BTreeMap<&str, usize> = BTreeMap::new();
         let mut dup = vec![false; entries.len()];
         for (i, (k, _)) in entries.iter().enumerate() {
             if let Some(key) = k.as_str() {
                 if let Some(line) = first_line.get(key) {
                     dup[i] = true;
-                    let path = match strict {
-                        Some(_) => child_path(&de.path, key),
-                        None => format!("{}[{key}]", de.path),
+                    let path = if strict {
+                        child_path(&self.path, key)
+                    } else {
+                        format!("{}[{key}]", self.path)
                     };
-                    de.ctx.report(
+                    self.ctx.report(
                         k.pos,
                         path,
                         format!("duplicate field {key:?} (first given on line {line})"),
@@ -545,48 +307,95 @@ impl<'a> MapAccess<'a> {
                 }
             }
         }
-        MapAccess {
-            entries,
-            dup,
-            next: 0,
-            value: None,
-            path: de.path.clone(),
-            ctx: de.ctx,
-            strict,
+        dup
+    }
+
+    /// Walk a mapping (a null stands for an empty one), handing each value
+    /// to `set` with its key. With a shape the keys are a struct's field
+    /// names, checked strictly; without, they are the free-form keys of a
+    /// map (labels), which are strings in Kubernetes even when they look
+    /// like numbers.
+    pub(crate) fn entries(
+        &self,
+        shape: Option<&Shape>,
+        set: &mut dyn FnMut(&str, &De) -> Result<(), DeError>,
+    ) -> Result<(), DeError> {
+        let entries: &[(Node, Node)] = match &self.node.kind {
+            NodeKind::Map(entries) => entries,
+            _ if self.node.is_null() => &[],
+            _ => return Err(self.type_error("a mapping")),
+        };
+        let dup = self.duplicates(entries, shape.is_some());
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if dup[i] {
+                continue;
+            }
+            let (key, path) = match shape {
+                Some(shape) => {
+                    let Some(key) = self.field_name(shape, entries, i) else {
+                        continue;
+                    };
+                    seen.push(key);
+                    (key, child_path(&self.path, key))
+                }
+                None => match &k.kind {
+                    NodeKind::Scalar { value, .. } => {
+                        (value.as_str(), format!("{}[{value}]", self.path))
+                    }
+                    _ => {
+                        return Err(DeError {
+                            pos: k.pos,
+                            path: self.path.clone(),
+                            message: "a mapping key must be a string".into(),
+                        })
+                    }
+                },
+            };
+            set(
+                key,
+                &De {
+                    node: v,
+                    path,
+                    ctx: self.ctx,
+                },
+            )?;
+        }
+        let required = shape.map_or(&[][..], |s| s.required);
+        match required.iter().find(|r| !seen.contains(r)) {
+            Some(missing) => Err(self.err(format!("missing field `{missing}`"))),
+            None => Ok(()),
         }
     }
 
-    /// Whether entry `i` is one the struct can take. Unknown keys are
+    /// The key of entry `i` when the struct takes it. Unknown keys are
     /// reported here, once, and skipped.
-    fn accept(&self, i: usize) -> bool {
-        let (k, _) = &self.entries[i];
-        if self.dup.get(i).copied().unwrap_or(false) {
-            return false;
-        }
-        let Some((name, fields)) = self.strict else {
-            return true;
-        };
+    fn field_name(
+        &self,
+        shape: &Shape,
+        entries: &[(Node, Node)],
+        i: usize,
+    ) -> Option<&'static str> {
+        let fields = shape.fields;
+        let k = &entries[i].0;
         let Some(key) = k.as_str() else {
             self.ctx.report(
                 k.pos,
                 self.path.clone(),
                 "a field name must be a string".into(),
             );
-            return false;
+            return None;
         };
-        if fields.contains(&key) {
-            return true;
+        if let Some(f) = fields.iter().find(|f| **f == key) {
+            return Some(f);
         }
-        if ignored_field(name, fields, key) {
-            return false;
-        }
-        if self.ctx.saturated() {
-            return false;
+        if shape.ignored.contains(&key) || self.ctx.saturated() {
+            return None;
         }
         let mut msg = "unknown field".to_string();
         if let Some(s) = closest(key, fields) {
             msg += &format!("; did you mean {s:?}?");
-        } else if let Some(prev) = i.checked_sub(1).map(|p| &self.entries[p]) {
+        } else if let Some(prev) = i.checked_sub(1).map(|p| &entries[p]) {
             // The seed article's manifests lost their indentation: a key
             // that belongs under the mapping above lands beside it, and the
             // key above is left with no value.
@@ -603,71 +412,168 @@ impl<'a> MapAccess<'a> {
             msg += &format!("; known fields are {}", quoted_list(fields));
         }
         self.ctx.report(k.pos, child_path(&self.path, key), msg);
-        false
+        None
     }
 }
 
-impl<'a> de::MapAccess<'a> for MapAccess<'a> {
-    type Error = DeError;
-
-    fn next_key_seed<K: DeserializeSeed<'a>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
-        while self.next < self.entries.len() {
-            let i = self.next;
-            self.next += 1;
-            if !self.accept(i) {
-                continue;
-            }
-            let (k, v) = &self.entries[i];
-            let key_str = k.as_str().unwrap_or_default();
-            let vpath = if self.strict.is_some() {
-                child_path(&self.path, key_str)
-            } else {
-                format!("{}[{key_str}]", self.path)
-            };
-            self.value = Some((v, vpath));
-            // Keys of free-form maps (labels) are strings in Kubernetes even
-            // when they look like numbers.
-            if matches!(k.kind, NodeKind::Scalar { .. }) {
-                return seed
-                    .deserialize(de::value::BorrowedStrDeserializer::<DeError>::new(key_str))
-                    .map(Some);
-            }
-            return Err(DeError {
-                pos: Some(k.pos),
-                path: Some(self.path.clone()),
-                message: "a mapping key must be a string".into(),
-            });
+impl Decode for String {
+    fn decode(de: &De) -> Result<String, DeError> {
+        match de.scalar() {
+            // Go leaves a string field empty for a JSON null.
+            Some(Resolved::Null) => Ok(String::new()),
+            Some(Resolved::Str(s)) => Ok(s.to_string()),
+            _ => Err(de.type_error("a string")),
         }
-        Ok(None)
     }
+}
 
-    fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        match self.value.take() {
-            // Errors raised after the value was read (a `with` function
-            // refusing a duration string) have no position yet: they belong
-            // to this value.
-            Some((node, path)) => seed
-                .deserialize(De {
-                    node,
-                    path: path.clone(),
-                    ctx: self.ctx,
-                })
-                .map_err(|mut e| {
-                    if e.pos.is_none() {
-                        e.pos = Some(node.pos);
-                        e.path = Some(path);
-                    }
-                    e
-                }),
-            None => Err(DeError {
-                pos: None,
-                path: None,
-                message: "internal: value requested before key".into(),
-            }),
+impl Decode for bool {
+    fn decode(de: &De) -> Result<bool, DeError> {
+        match de.scalar() {
+            Some(Resolved::Bool(b)) => Ok(b),
+            _ => Err(de.type_error("true or false")),
         }
+    }
+}
+
+impl Decode for f64 {
+    fn decode(de: &De) -> Result<f64, DeError> {
+        match de.scalar() {
+            Some(Resolved::Int(i)) => Ok(i as f64),
+            Some(Resolved::UInt(u)) => Ok(u as f64),
+            Some(Resolved::Float(f)) => Ok(f),
+            _ => Err(de.type_error("a number")),
+        }
+    }
+}
+
+impl Decode for i32 {
+    fn decode(de: &De) -> Result<i32, DeError> {
+        de.integer("an integer", "i32")
+    }
+}
+
+impl Decode for i64 {
+    fn decode(de: &De) -> Result<i64, DeError> {
+        de.integer("an integer", "i64")
+    }
+}
+
+impl Decode for u32 {
+    fn decode(de: &De) -> Result<u32, DeError> {
+        de.integer("a non-negative integer", "u32")
+    }
+}
+
+impl Decode for u64 {
+    fn decode(de: &De) -> Result<u64, DeError> {
+        de.integer("a non-negative integer", "u64")
+    }
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(de: &De) -> Result<Option<T>, DeError> {
+        if de.node.is_null() {
+            Ok(None)
+        } else {
+            T::decode(de).map(Some)
+        }
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn decode(de: &De) -> Result<Vec<T>, DeError> {
+        let items: &[Node] = match &de.node.kind {
+            NodeKind::Seq(items) => items,
+            _ if de.node.is_null() => &[],
+            _ => return Err(de.type_error("a list")),
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, node) in items.iter().enumerate() {
+            out.push(T::decode(&De {
+                node,
+                path: format!("{}[{i}]", de.path),
+                ctx: de.ctx,
+            })?);
+        }
+        Ok(out)
+    }
+}
+
+impl<V: Decode> Decode for BTreeMap<String, V> {
+    fn decode(de: &De) -> Result<BTreeMap<String, V>, DeError> {
+        let mut out = BTreeMap::new();
+        de.entries(None, &mut |key, v| {
+            out.insert(key.to_string(), V::decode(v)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// Probe handlers (`httpGet`, `tcpSocket`, `exec`) are kept as given.
+impl Decode for serde_json::Value {
+    fn decode(de: &De) -> Result<serde_json::Value, DeError> {
+        use serde_json::Value;
+        Ok(match de.scalar() {
+            Some(Resolved::Null) => Value::Null,
+            Some(Resolved::Bool(b)) => Value::Bool(b),
+            Some(Resolved::Int(i)) => Value::from(i),
+            Some(Resolved::UInt(u)) => Value::from(u),
+            // JSON has no infinities or NaN.
+            Some(Resolved::Float(f)) => {
+                serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+            }
+            Some(Resolved::Str(s)) => Value::String(s.to_string()),
+            None if matches!(de.node.kind, NodeKind::Seq(_)) => Value::Array(Vec::decode(de)?),
+            None => {
+                let mut map = serde_json::Map::new();
+                de.entries(None, &mut |key, v| {
+                    map.insert(key.to_string(), Value::decode(v)?);
+                    Ok(())
+                })?;
+                Value::Object(map)
+            }
+        })
+    }
+}
+
+/// `intstr.IntOrString`: whatever the scalar resolves to, an integer or a
+/// string.
+impl Decode for IntOrString {
+    fn decode(de: &De) -> Result<IntOrString, DeError> {
+        let int = |v: Result<i32, _>, shown: &dyn fmt::Display| {
+            v.map(IntOrString::Int)
+                .map_err(|_| de.err(format!("{shown} is out of range for a 32-bit integer")))
+        };
+        let found = match de.scalar() {
+            Some(Resolved::Int(i)) => return int(i32::try_from(i), &i),
+            Some(Resolved::UInt(u)) => return int(i32::try_from(u), &u),
+            Some(Resolved::Str(s)) => return Ok(IntOrString::Str(s.to_string())),
+            Some(Resolved::Null) => Unexpected::Unit,
+            Some(Resolved::Bool(b)) => Unexpected::Bool(b),
+            Some(Resolved::Float(f)) => Unexpected::Float(f),
+            None => match &de.node.kind {
+                NodeKind::Map(entries) => {
+                    // Its duplicate keys are reported before it is
+                    // refused, as for any mapping, so the findings do not
+                    // depend on the type the field wanted.
+                    de.duplicates(entries, false);
+                    Unexpected::Map
+                }
+                _ => Unexpected::Seq,
+            },
+        };
+        Err(de.err(format!(
+            "invalid type: {found}, expected an integer or a string"
+        )))
+    }
+}
+
+/// Durations in scenario files are strings such as `90s`, `250ms`, `1m30s`.
+impl Decode for SimDuration {
+    fn decode(de: &De) -> Result<SimDuration, DeError> {
+        parse_duration(&String::decode(de)?).map_err(|m| de.err(m))
     }
 }
 
@@ -714,174 +620,6 @@ pub fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
         }
     }
     best.map(|(_, k)| k)
-}
-
-/// Fields `kubectl get -o yaml` prints that svcsim does not model. They are
-/// accepted so that a dump of a real cluster loads, and dropped: svcsim
-/// neither needs them nor writes them back (`kubectl apply` would not want
-/// uid or resourceVersion anyway). Keyed by the serde struct name plus one
-/// field the struct has, because two structs share the name `NodeSpec` (the
-/// Kubernetes Node's and the Scenario's).
-pub fn ignored_field(name: &str, fields: &[&str], key: &str) -> bool {
-    const TABLE: &[(&str, &str, &[&str])] = &[
-        (
-            "ObjectMeta",
-            "generateName",
-            &[
-                "uid",
-                "resourceVersion",
-                "generation",
-                "creationTimestamp",
-                "deletionTimestamp",
-                "deletionGracePeriodSeconds",
-                "managedFields",
-                "ownerReferences",
-                "finalizers",
-                "selfLink",
-                "clusterName",
-            ],
-        ),
-        ("Service", "spec", &[]),
-        ("ServiceSpec", "clusterIP", &["trafficDistribution"]),
-        ("ServiceStatus", "loadBalancer", &["conditions"]),
-        ("LoadBalancerIngress", "ip", &["ipMode", "ports"]),
-        ("Deployment", "spec", &["status"]),
-        (
-            "DeploymentSpec",
-            "strategy",
-            &["progressDeadlineSeconds", "revisionHistoryLimit", "paused"],
-        ),
-        ("ReplicaSet", "spec", &["status"]),
-        ("ReplicaSetSpec", "template", &["minReadySeconds"]),
-        ("Namespace", "metadata", &["spec", "status"]),
-        ("NetworkPolicy", "spec", &["status"]),
-        (
-            "PodSpec",
-            "containers",
-            &[
-                "schedulerName",
-                "securityContext",
-                "serviceAccount",
-                "serviceAccountName",
-                "automountServiceAccountToken",
-                "enableServiceLinks",
-                "preemptionPolicy",
-                "priority",
-                "priorityClassName",
-                "tolerations",
-                "volumes",
-                "affinity",
-                "imagePullSecrets",
-                "hostAliases",
-                "initContainers",
-                "topologySpreadConstraints",
-                "shareProcessNamespace",
-                "readinessGates",
-                "runtimeClassName",
-                "overhead",
-                "activeDeadlineSeconds",
-                "ephemeralContainers",
-                "hostPID",
-                "hostIPC",
-                "setHostnameAsFQDN",
-                "os",
-                "schedulingGates",
-                "resourceClaims",
-                "dnsConfig",
-                "hostNetwork",
-            ],
-        ),
-        (
-            "Container",
-            "image",
-            &[
-                "imagePullPolicy",
-                "resources",
-                "terminationMessagePath",
-                "terminationMessagePolicy",
-                "env",
-                "envFrom",
-                "command",
-                "args",
-                "workingDir",
-                "volumeMounts",
-                "volumeDevices",
-                "livenessProbe",
-                "startupProbe",
-                "lifecycle",
-                "securityContext",
-                "stdin",
-                "stdinOnce",
-                "tty",
-                "resizePolicy",
-                "restartPolicy",
-            ],
-        ),
-        ("ContainerPort", "containerPort", &["hostIP"]),
-        (
-            "Probe",
-            "httpGet",
-            &["timeoutSeconds", "terminationGracePeriodSeconds", "grpc"],
-        ),
-        (
-            "PodStatus",
-            "phase",
-            &[
-                "conditions",
-                "containerStatuses",
-                "initContainerStatuses",
-                "ephemeralContainerStatuses",
-                "hostIPs",
-                "podIPs",
-                "qosClass",
-                "startTime",
-                "message",
-                "reason",
-                "nominatedNodeName",
-                "resize",
-                "resourceClaimStatuses",
-                "observedGeneration",
-            ],
-        ),
-        (
-            "NodeSpec",
-            "unschedulable",
-            &[
-                "podCIDRs",
-                "providerID",
-                "taints",
-                "externalID",
-                "configSource",
-            ],
-        ),
-        (
-            "NodeStatus",
-            "addresses",
-            &[
-                "allocatable",
-                "capacity",
-                "conditions",
-                "daemonEndpoints",
-                "images",
-                "nodeInfo",
-                "volumesInUse",
-                "volumesAttached",
-                "phase",
-                "config",
-                "runtimeHandlers",
-                "features",
-            ],
-        ),
-        ("Endpoint", "addresses", &["hints", "deprecatedTopology"]),
-        (
-            "ObjectReference",
-            "kind",
-            &["uid", "apiVersion", "resourceVersion", "fieldPath"],
-        ),
-    ];
-    TABLE
-        .iter()
-        .any(|(n, marker, keys)| *n == name && fields.contains(marker) && keys.contains(&key))
 }
 
 #[cfg(test)]

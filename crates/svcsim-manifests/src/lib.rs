@@ -21,6 +21,7 @@
 mod alloc;
 pub mod builtin;
 mod de;
+mod decoders;
 mod defaults;
 mod diag;
 pub mod export;

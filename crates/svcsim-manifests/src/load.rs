@@ -8,14 +8,16 @@
 //! first and returns at once.
 
 use crate::alloc::{self, Allocators};
-use crate::de::{self, closest, quoted_list, Ctx, DeError};
+use crate::de::{self, closest, quoted_list, Ctx, DeError, Decode};
 use crate::diag::{Diagnostic, Severity};
 use crate::tree::{self, Budget, Node, NodeKind, Pos};
 use crate::validate::{self, Errs};
 use crate::{defaults, Limits, Loaded, Skipped};
 use std::collections::BTreeMap;
 use svcsim_core::model::*;
-use svcsim_core::scenario::{ScenarioDoc, ScenarioSpec, TimedCommand, SCENARIO_API_VERSION};
+use svcsim_core::scenario::{
+    parse_duration, ScenarioDoc, ScenarioSpec, TimedCommand, SCENARIO_API_VERSION,
+};
 use svcsim_core::sim::Command;
 use svcsim_core::SimDuration;
 
@@ -116,10 +118,8 @@ impl Loader<'_> {
         }
     }
 
-    fn de_error(&mut self, fallback: Pos, e: DeError) {
-        let pos = e.pos.unwrap_or(fallback);
-        let path = e.path.unwrap_or_default();
-        self.error(pos, &path, e.message);
+    fn de_error(&mut self, e: DeError) {
+        self.error(e.pos, &e.path, e.message);
     }
 
     /// One top-level node: an object, a List, or the Scenario.
@@ -235,7 +235,7 @@ impl Loader<'_> {
                 obj,
                 node: node.clone(),
             }),
-            Err(e) => self.de_error(node.pos, e),
+            Err(e) => self.de_error(e),
         }
     }
 
@@ -270,7 +270,7 @@ impl Loader<'_> {
         let mut doc = match doc {
             Ok(d) => d,
             Err(e) => {
-                self.de_error(node.pos, e);
+                self.de_error(e);
                 return;
             }
         };
@@ -325,20 +325,13 @@ impl Loader<'_> {
                 self.error(ev.pos, &format!("{path}.at"), "Required value".into());
                 return None;
             }
-            Some(n) => {
-                let s = n.as_str().unwrap_or("");
-                match SimDuration::parse(s) {
-                    Some(d) => d,
-                    None => {
-                        self.error(
-                            n.pos,
-                            &format!("{path}.at"),
-                            format!("invalid duration {s:?}: use a number with a unit, e.g. 90s, 250ms, 1m30s"),
-                        );
-                        return None;
-                    }
+            Some(n) => match parse_duration(n.as_str().unwrap_or("")) {
+                Ok(d) => d,
+                Err(message) => {
+                    self.error(n.pos, &format!("{path}.at"), message);
+                    return None;
                 }
-            }
+            },
         };
         let action_node = match ev.get("action") {
             Some(a) => a,
@@ -421,18 +414,13 @@ impl Loader<'_> {
 
     /// One field of an event, decoded strictly; `None` (with the error
     /// recorded) when it has the wrong type.
-    fn field<T: for<'de> serde::Deserialize<'de>>(
-        &mut self,
-        ev: &Node,
-        path: &str,
-        name: &str,
-    ) -> Option<T> {
+    fn field<T: Decode>(&mut self, ev: &Node, path: &str, name: &str) -> Option<T> {
         // Presence was checked against `ACTIONS` by the caller.
         let node = ev.get(name)?;
         let ctx = Ctx::default();
         let r = de::decode(node, &format!("{path}.{name}"), &ctx);
         self.flush_ctx(ctx);
-        r.map_err(|e| self.de_error(node.pos, e)).ok()
+        r.map_err(|e| self.de_error(e)).ok()
     }
 
     /// Every action but `apply`, field by field. (Decoding the tagged
@@ -534,8 +522,8 @@ pub(crate) fn decode_object(kind: &str, body: &Node, ctx: &Ctx) -> Result<Object
         "NetworkPolicy" => Object::NetworkPolicy(de::decode(body, "", ctx)?),
         other => {
             return Err(DeError {
-                pos: Some(body.pos),
-                path: Some("kind".into()),
+                pos: body.pos,
+                path: "kind".into(),
                 message: format!("svcsim does not model kind {other:?}"),
             })
         }
