@@ -453,9 +453,8 @@ impl Sim {
             }],
         });
 
-        let labels: model::Labels = [("k8s-app".to_string(), "kube-dns".to_string())]
-            .into_iter()
-            .collect();
+        let labels: model::Labels =
+            crate::order::map_of([("k8s-app".to_string(), "kube-dns".to_string())]);
         let port = |name: &str, port: i32, proto: &str| model::ServicePort {
             name: Some(name.into()),
             protocol: Some(proto.into()),

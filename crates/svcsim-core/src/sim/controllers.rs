@@ -178,12 +178,10 @@ impl Sim {
         c: &crate::scenario::ClientSpec,
         node: NodeId,
     ) -> PodId {
-        let labels: Labels = [
+        let labels: Labels = crate::order::map_of([
             ("app".to_string(), c.name.clone()),
             ("role".to_string(), "client".to_string()),
-        ]
-        .into_iter()
-        .collect();
+        ]);
         let spec = model::PodSpec {
             containers: vec![model::Container {
                 name: "client".into(),
