@@ -494,8 +494,25 @@ fn charts_and_ab(session: &Session, out: &Path) -> Result<()> {
     set_speed(session, SPEED_10X)?;
     click(session, "[data-node=\"node-1\"] .node-header")?;
     click_when_there(session, "#act-drain")?;
-    // Past the clients' 5 s timeout, so dropped connections have ended.
-    wait_count_above(session, "requests", 600, 60)?;
+    let drained_at = wait_for(Duration::from_secs(10), "node-1 to be cordoned", || {
+        let v = session.execute(
+            "const n = document.querySelector('[data-node=\"node-1\"]');
+             return n ? n.textContent : '';",
+            json!([]),
+        )?;
+        Ok(match v.as_str() {
+            Some(t) if t.contains("SchedulingDisabled") => Some(timeline_ms(session)?),
+            _ => None,
+        })
+    })?;
+    println!("node-1 drained by {drained_at} ms of simulated time");
+    // Well past the clients' 5 s timeout, so the A/B window holds ended
+    // connections through the drained node.
+    wait_for(
+        Duration::from_secs(60),
+        "20 simulated seconds after the drain",
+        || Ok((timeline_ms(session)? >= drained_at + 20_000).then_some(())),
+    )?;
     let points = wait_for(
         Duration::from_secs(20),
         "#chart-success to plot points",
