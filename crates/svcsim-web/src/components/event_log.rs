@@ -91,14 +91,14 @@ pub fn event_log(p: &Props) -> Html {
                                 }
                             });
                             html! {
-                                <li class={format!("log-{} log-request", e.kind.class())} role="button" tabindex="0"
+                                <li key={e.id} class={format!("log-{} log-request", e.kind.class())} role="button" tabindex="0"
                                     data-seq={seq.to_string()} title="Follow this request in the packet inspector" {onclick} {onkeydown}>
                                     <span class="log-t">{ format::sim_time_us(e.t) }</span>{ " " }{ e.text.clone() }
                                 </li>
                             }
                         }
                         None => html! {
-                            <li class={format!("log-{}", e.kind.class())}>
+                            <li key={e.id} class={format!("log-{}", e.kind.class())}>
                                 <span class="log-t">{ format::sim_time_us(e.t) }</span>{ " " }{ e.text.clone() }
                             </li>
                         },

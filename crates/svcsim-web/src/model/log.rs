@@ -46,6 +46,10 @@ impl LogKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogEntry {
+    /// Unique within the page's life (never reused, even after a scrub
+    /// drops lines): the key that lets the list move lines instead of
+    /// rewriting all of them when new ones arrive on top.
+    pub id: u64,
     /// Trace sequence number; `None` for the UI's own notes.
     pub seq: Option<u64>,
     pub t: SimTime,
@@ -166,6 +170,7 @@ pub fn describe(ev: &TraceEvent) -> Option<(LogKind, String)> {
 #[derive(Clone, Debug, Default)]
 pub struct Log {
     pub entries: VecDeque<LogEntry>,
+    next_id: u64,
 }
 
 impl Log {
@@ -183,6 +188,7 @@ impl Log {
         }
         if let Some((kind, text)) = describe(ev) {
             self.push(LogEntry {
+                id: 0,
                 seq: Some(seq),
                 t: ev.t,
                 kind,
@@ -193,13 +199,16 @@ impl Log {
     /// A line that is not a trace event (a jump in time, a dropped branch).
     pub fn note(&mut self, t: SimTime, text: String) {
         self.push(LogEntry {
+            id: 0,
             seq: None,
             t,
             kind: LogKind::Command,
             text,
         });
     }
-    fn push(&mut self, e: LogEntry) {
+    fn push(&mut self, mut e: LogEntry) {
+        e.id = self.next_id;
+        self.next_id += 1;
         if self.entries.len() >= LOG_CAP {
             self.entries.pop_front();
         }
