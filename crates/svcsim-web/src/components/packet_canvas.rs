@@ -17,6 +17,11 @@ use yew::prelude::*;
 /// Wall-clock milliseconds between snapshot refreshes (counters, tables,
 /// pod states). Four a second reads as live without costing frames.
 const TICK_MS: f64 = 250.0;
+/// Wall time a frame may spend simulating. The rest of the 16.7 ms frame
+/// is for drawing, the DOM refresh and the browser itself. (A smaller
+/// budget on the frames that refresh the DOM was tried: it cut how much
+/// the display could show at 100× by half and still missed vsyncs.)
+const SIM_BUDGET_MS: f64 = 9.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -39,13 +44,19 @@ impl Loop {
         // The engine is only borrowed elsewhere inside event handlers, which
         // never run during this callback; skip the frame rather than panic
         // if that ever changes.
+        let tick = wall_ms - self.last_tick.get() >= TICK_MS;
         if let Ok(mut e) = self.engine.0.try_borrow_mut() {
-            e.frame(wall_ms);
+            let perf = web_sys::window().and_then(|w| w.performance());
+            let start = perf.as_ref().map_or(0.0, |p| p.now());
+            e.frame(wall_ms, &mut || {
+                perf.as_ref()
+                    .is_some_and(|p| p.now() - start > SIM_BUDGET_MS)
+            });
             if let Some(c) = self.canvas.cast::<HtmlCanvasElement>() {
                 draw::draw(&c, &e, wall_ms);
             }
         }
-        if wall_ms - self.last_tick.get() >= TICK_MS {
+        if tick {
             self.last_tick.set(wall_ms);
             self.act.emit(Action::Tick);
         }

@@ -53,6 +53,11 @@ pub fn transport(p: &Props) -> Html {
                     value={speed_to_slider(s.speed).to_string()} oninput={speed}
                     aria-valuetext={speed_label(s.speed)} />
                 <output for="speed" id="speed-value">{ speed_label(s.speed) }</output>
+                if let Some(kept) = s.pace {
+                    <span class="pace" id="pace" title="Simulating this fast takes more than a frame's share of time in this browser, so the picture runs slower rather than stutter. Every result is the same; it is only shown later.">
+                        { format!("(keeping up at {})", speed_label(kept)) }
+                    </span>
+                }
             </span>
             <span class="timeline">
                 <label for="timeline">{ "Time" }</label>

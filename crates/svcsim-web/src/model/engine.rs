@@ -94,7 +94,25 @@ pub struct Engine {
     /// Requests whose lost packet was labelled, still waiting for their
     /// end (so the end does not label the same loss a second time).
     labelled_losses: std::collections::BTreeSet<u64>,
+    /// How the displayed time kept pace with the speed asked for.
+    pace: Pace,
 }
+
+/// Frames whose simulation outgrew its wall-time budget since the last
+/// look, and where that look was (wall ms, displayed time).
+#[derive(Clone, Copy, Debug, Default)]
+struct Pace {
+    short_frames: u32,
+    mark: Option<(f64, SimTime)>,
+}
+
+/// Slices a frame's simulation is cut into, so that a frame over its
+/// budget stops part way instead of missing the next vsync.
+const FRAME_SLICES: u64 = 8;
+
+/// Below this share of the speed asked for, the page says what speed the
+/// display kept.
+const PACE_REMARK: f64 = 0.9;
 
 /// The few words drawn where a request failed.
 pub fn failure_label(outcome: Outcome, reason: &str) -> String {
@@ -173,6 +191,7 @@ impl Engine {
             warnings: Vec::new(),
             series: Series::default(),
             labelled_losses: Default::default(),
+            pace: Pace::default(),
         })
     }
 
@@ -227,12 +246,26 @@ impl Engine {
 
     /// One animation frame at wall time `wall_ms`: advance the displayed
     /// time, run the sim there, and compose what to draw.
-    pub fn frame(&mut self, wall_ms: f64) {
+    ///
+    /// The simulation runs in slices; after each, `over_budget` says
+    /// whether the frame has used its share of wall time. If it has, the
+    /// frame stops where the sim got to: the displayed time falls behind
+    /// the speed asked for (the clock moves on from there next frame)
+    /// rather than the page missing frames. A slower display changes no
+    /// result: the run is the same, only shown later.
+    pub fn frame(&mut self, wall_ms: f64, over_budget: &mut dyn FnMut() -> bool) {
         self.last_wall_ms = wall_ms;
         let before = self.now();
         let target = self.clock.advance(wall_ms, before);
         if target > before {
-            self.advance_to(target, Some(wall_ms));
+            let span = target.0 - before.0;
+            for k in 1..=FRAME_SLICES {
+                self.advance_to(SimTime(before.0 + span * k / FRAME_SLICES), Some(wall_ms));
+                if k < FRAME_SLICES && over_budget() {
+                    self.pace.short_frames += 1;
+                    break;
+                }
+            }
             self.window = (before, self.now());
         }
         self.labels.expire(wall_ms);
@@ -245,6 +278,25 @@ impl Engine {
             self.layout.update(&v);
         }
         self.recompose();
+    }
+
+    /// The speed the display actually kept since the last call, if frames
+    /// were cut short in that time and it fell below 90 % of the speed
+    /// asked for (`None` otherwise, or when paused). Called with each
+    /// snapshot.
+    pub fn take_pace(&mut self) -> Option<f64> {
+        let (wall, now) = (self.last_wall_ms, self.now());
+        let short = std::mem::take(&mut self.pace.short_frames);
+        let mark = self.pace.mark.replace((wall, now));
+        let (w0, t0) = mark?;
+        if short == 0 || !self.clock.playing || wall <= w0 {
+            return None;
+        }
+        // Simulated ns per wall ms, / 1e6 = simulated s per wall s.
+        let kept = now.0.saturating_sub(t0.0) as f64 / (wall - w0) / 1e6;
+        // A frame cut short now and then costs a few per cent: not worth
+        // a remark next to the speed.
+        (kept < PACE_REMARK * self.clock.speed).then_some(kept)
     }
 
     /// How long finished hops glow at the current speed.
@@ -573,6 +625,34 @@ mod tests {
         });
         assert_eq!(e.recorded_commands().len(), 1);
         assert_eq!(e.recorded_commands()[0].0, SimTime::from_millis(4_000));
+    }
+
+    #[test]
+    fn a_frame_over_its_budget_stops_part_way_and_changes_no_result() {
+        let mut full = Engine::builtin("clusterip", None).expect("loads");
+        let mut cut = Engine::builtin("clusterip", None).expect("loads");
+        for e in [&mut full, &mut cut] {
+            e.clock.set_speed(100.0);
+        }
+        // 60 frames of 16 ms at 100×: 1.6 s of simulated time each.
+        let mut wall = 0.0;
+        full.frame(wall, &mut || false);
+        cut.frame(wall, &mut || true);
+        cut.take_pace();
+        for _ in 0..60 {
+            wall += 16.0;
+            full.frame(wall, &mut || false);
+            cut.frame(wall, &mut || true);
+        }
+        // Cut after the first of eight slices, the display ran at 1/8.
+        assert_eq!(full.now(), SimTime::from_millis(60 * 1_600));
+        assert_eq!(cut.now(), SimTime::from_millis(60 * 200));
+        let kept = cut.take_pace().expect("frames were cut short");
+        assert!((kept - 12.5).abs() < 0.01, "{kept}");
+        assert_eq!(full.take_pace(), None);
+        // The cut run, caught up, is the same run.
+        play(&mut cut, 60 * 1_600, 250);
+        assert_eq!(summary(&cut), summary(&full));
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub struct Snapshot {
     pub duration: SimTime,
     pub playing: bool,
     pub speed: f64,
+    /// The speed the display kept when it could not keep `speed` (the
+    /// simulation needed more than a frame's budget), else `None`.
+    pub pace: Option<f64>,
     pub scenario: String,
     pub caption: String,
     pub seed: u64,
@@ -67,6 +70,7 @@ impl Snapshot {
             duration: e.duration(),
             playing: e.clock.playing,
             speed: e.clock.speed,
+            pace: e.take_pace(),
             scenario: e.scenario.clone(),
             caption: e.caption.clone(),
             seed: e.seed,
