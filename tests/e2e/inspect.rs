@@ -206,52 +206,80 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
 }
 
 /// Click where the paused canvas shows a packet: the packet inspector
-/// opens on its request. Only painted pixels can be tried, and some are
-/// glows or labels rather than packets, so this tries several and reports
-/// rather than fails when none of them is a packet.
+/// opens on its request. Paused at 1×, the frame may hold no packet at all
+/// (only the fading glows of finished hops), so this steps event by event
+/// until a dot in a packet colour is painted, then clicks its pixels.
 fn canvas_click(session: &Session) -> Result<()> {
-    let v = session.execute(
-        "const c = document.getElementById('packets');
-         const stage = c && c.closest('.stage');
-         if (!stage) return { tried: 0 };
-         const ctx = c.getContext('2d');
-         const img = ctx.getImageData(0, 0, c.width, c.height).data;
-         const r = c.getBoundingClientRect();
+    // Opaque pixels in one of the packet colours (both themes; see
+    // `palette::packet`): dots, not glows (translucent) or labels (text).
+    // Kept in `window.__dots` for the clicks.
+    const FIND_DOTS: &str = "const c = document.getElementById('packets');
+         window.__dots = [];
+         if (!c) return 0;
+         // Read a copy, from a canvas made for reading: readbacks of the
+         // page's own canvas would draw Chromium's willReadFrequently warning.
+         const o = document.createElement('canvas');
+         o.width = c.width;
+         o.height = c.height;
+         const ox = o.getContext('2d', { willReadFrequently: true });
+         ox.drawImage(c, 0, 0);
+         const img = ox.getImageData(0, 0, o.width, o.height).data;
+         const colours = ['8e44ad','c39bd3','d35400','f0a35e','1f6fd1','6fb1ff','1e8449','58d68d','c0392b','ff6b5e']
+           .map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
          const pts = [];
-         for (let y = 0; y < c.height; y += 3)
-           for (let x = 0; x < c.width; x += 3)
-             if (img[(y * c.width + x) * 4 + 3] > 200) pts.push([x, y]);
+         for (let y = 0; y < c.height; y += 2)
+           for (let x = 0; x < c.width; x += 2) {
+             const k = (y * c.width + x) * 4;
+             if (img[k + 3] < 230) continue;
+             if (colours.some(([r, g, b]) => Math.abs(img[k] - r) + Math.abs(img[k + 1] - g) + Math.abs(img[k + 2] - b) < 24))
+               pts.push([x, y]);
+           }
+         window.__dots = pts;
+         return pts.length;";
+    let mut steps = 0;
+    let dots = loop {
+        let n = session.execute(FIND_DOTS, json!([]))?.as_u64().unwrap_or(0);
+        if n > 0 || steps == 40 {
+            break n;
+        }
+        super::click(session, "#step")?;
+        steps += 1;
+        // Let the next animation frame draw the stepped-to moment.
+        std::thread::sleep(Duration::from_millis(60));
+    };
+    if dots == 0 {
+        return Err(format!(
+            "canvas click: no packet dot on the paused canvas after {steps} steps"
+        ));
+    }
+    let v = session.execute(
+        "const pts = window.__dots;
+         const c = document.getElementById('packets');
+         const stage = c.closest('.stage');
+         const r = c.getBoundingClientRect();
+         const step = Math.max(1, Math.floor(pts.length / 20));
          let tried = 0;
-         const step = Math.max(1, Math.floor(pts.length / 60));
          for (let i = 0; i < pts.length; i += step) {
            const [x, y] = pts[i];
            tried++;
            stage.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window,
              clientX: r.left + x * r.width / c.width, clientY: r.top + y * r.height / c.height }));
-           const p = document.getElementById('packet-inspector');
-           if (p) return { tried, request: p.dataset.request };
          }
-         return { tried, painted: pts.length };",
+         return tried;",
         json!([]),
     )?;
     // Yew renders on the next tick: look again once it had the chance.
-    let opened = wait_for(Duration::from_secs(3), "the packet inspector", || {
+    let id = wait_for(Duration::from_secs(3), "the packet inspector", || {
         let r = session.execute(
             "const p = document.getElementById('packet-inspector'); return p ? p.dataset.request : null;",
             json!([]),
         )?;
         Ok(r.as_str().map(str::to_string))
-    });
-    match opened {
-        Ok(id) => println!(
-            "canvas click: a packet on the paused canvas opened request #{id} ({} click(s))",
-            v["tried"]
-        ),
-        Err(_) => println!(
-            "canvas click: none of {} painted points picked a packet (not a failure: they may all be glows)",
-            v["tried"]
-        ),
-    }
+    })
+    .map_err(|e| format!("canvas click on {dots} dot pixels ({v} clicks) opened nothing: {e}"))?;
+    println!(
+        "canvas click: a packet dot on the paused canvas ({steps} step(s) to find one, {dots} dot pixels, {v} clicks) opened request #{id}"
+    );
     Ok(())
 }
 
