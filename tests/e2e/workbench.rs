@@ -35,6 +35,7 @@ pub fn tour(
     invalid_edit(session, out, &text)?;
     reload_restores(session, url)?;
     let pods = apply_edit(session, out)?;
+    download_and_upload(session)?;
     lint_panel(session, out)?;
     share_link(session, out, open, pods)?;
     hostile_fragment(session, out, url)?;
@@ -247,6 +248,91 @@ fn apply_edit(session: &Session, out: &Path) -> Result<u64> {
     println!("applied: {before} → {after} workload pods");
     panel_shot(session, out, "wb-yaml-applied")?;
     Ok(after)
+}
+
+/// Download hands the editor's text to the browser as `scenario.yaml`;
+/// Upload reads a file into the editor. The browser's side is stood in for:
+/// `URL.createObjectURL` keeps the Blob the page makes, the anchor's click
+/// records its file name instead of saving, and the upload is a `File` put
+/// on the input as a file chooser would.
+fn download_and_upload(session: &Session) -> Result<()> {
+    println!("-- workbench: download and upload");
+    let text = editor_text(session)?;
+    js(
+        session,
+        "window.__blobs = [];
+         window.__saved = [];
+         window.__make = URL.createObjectURL;
+         window.__click = HTMLAnchorElement.prototype.click;
+         URL.createObjectURL = b => { window.__blobs.push(b); return window.__make.call(URL, b); };
+         HTMLAnchorElement.prototype.click = function () {
+           if (this.download) { window.__saved.push(this.download); return; }
+           return window.__click.call(this);
+         };",
+        json!([]),
+    )?;
+    click(session, "#yaml-download")?;
+    let got = session.execute_async(
+        "const done = arguments[arguments.length - 1];
+         URL.createObjectURL = window.__make;
+         HTMLAnchorElement.prototype.click = window.__click;
+         const b = window.__blobs[0];
+         if (!b) { done({ error: 'no Blob was made' }); return; }
+         b.text().then(t => done({ text: t, type: b.type, saved: window.__saved }),
+                       e => done({ error: String(e) }));",
+        json!([]),
+    )?;
+    if let Some(e) = got["error"].as_str() {
+        return Err(format!("Download: {e}"));
+    }
+    if got["text"].as_str() != Some(text.as_str()) || got["saved"] != json!(["scenario.yaml"]) {
+        return Err(format!(
+            "Download did not save the editor's text as scenario.yaml: {}",
+            json!({ "type": got["type"], "saved": got["saved"], "bytes": got["text"].as_str().map(str::len) })
+        ));
+    }
+    println!(
+        "download: scenario.yaml, {} bytes of {}, the editor's text",
+        text.len(),
+        got["type"].as_str().unwrap_or("?")
+    );
+
+    let uploaded = format!("# uploaded from a file\n{text}");
+    js(
+        session,
+        "const i = document.getElementById('yaml-upload');
+         const dt = new DataTransfer();
+         dt.items.add(new File([arguments[0]], 'uploaded.yaml', { type: 'text/yaml' }));
+         i.files = dt.files;
+         i.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([uploaded]),
+    )?;
+    let seen = std::cell::RefCell::new((String::new(), String::new()));
+    let note = wait_for(
+        Duration::from_secs(10),
+        "the uploaded file in the editor",
+        || {
+            let note = js(
+                session,
+                "const n = document.getElementById('yaml-note'); return n ? n.textContent : '';",
+                json!([]),
+            )?;
+            let note = note.as_str().unwrap_or("").to_string();
+            let now = editor_text(session)?;
+            let ok = now == uploaded && note.contains("uploaded.yaml");
+            *seen.borrow_mut() = (now.lines().next().unwrap_or("").to_string(), note.clone());
+            Ok(ok.then_some(note))
+        },
+    )
+    .map_err(|e| {
+        let (first, note) = seen.borrow().clone();
+        format!("{e} (the editor's first line: {first:?}; its note: {note:?})")
+    })?;
+    println!("upload: {note}");
+    // Back to the applied edit for the steps after this one.
+    type_text(session, &text)?;
+    wait_status(session, "valid")?;
+    Ok(())
 }
 
 fn lint_panel(session: &Session, out: &Path) -> Result<()> {
