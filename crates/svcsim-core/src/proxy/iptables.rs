@@ -198,6 +198,33 @@ impl TableBuf {
     }
 }
 
+/// The masquerade machinery both modes write (proxier.go `syncProxyRules`
+/// in pkg/proxy/iptables and pkg/proxy/ipvs): KUBE-POSTROUTING returns
+/// unless the packet carries the masquerade mark, clears the mark and
+/// masquerades; KUBE-MARK-MASQ sets the mark.
+pub(super) fn push_masquerade_rules(nat: &mut TableBuf, mark: u32, random_fully: bool) {
+    nat.push(
+        KUBE_POSTROUTING,
+        Rule::new(
+            vec![Match::Mark {
+                value: mark,
+                mask: mark,
+                negated: true,
+            }],
+            Target::Return,
+        ),
+    );
+    nat.push(KUBE_POSTROUTING, Rule::new(vec![], Target::MarkXor(mark)));
+    nat.push(
+        KUBE_POSTROUTING,
+        Rule::new(
+            vec![comment("kubernetes service traffic requiring SNAT")],
+            Target::Masquerade { random_fully },
+        ),
+    );
+    nat.push(KUBE_MARK_MASQ, Rule::new(vec![], Target::MarkOr(mark)));
+}
+
 fn comment(s: impl Into<String>) -> Match {
     Match::Comment(s.into())
 }
@@ -316,28 +343,7 @@ pub fn generate_from_ports(ports: &[ServicePortInfo], facts: &NodeFacts) -> Rule
     ] {
         nat.declare(c);
     }
-    nat.push(
-        KUBE_POSTROUTING,
-        Rule::new(
-            vec![Match::Mark {
-                value: mark,
-                mask: mark,
-                negated: true,
-            }],
-            Target::Return,
-        ),
-    );
-    nat.push(KUBE_POSTROUTING, Rule::new(vec![], Target::MarkXor(mark)));
-    nat.push(
-        KUBE_POSTROUTING,
-        Rule::new(
-            vec![comment("kubernetes service traffic requiring SNAT")],
-            Target::Masquerade {
-                random_fully: facts.random_fully,
-            },
-        ),
-    );
-    nat.push(KUBE_MARK_MASQ, Rule::new(vec![], Target::MarkOr(mark)));
+    push_masquerade_rules(&mut nat, mark, facts.random_fully);
 
     // Large-cluster mode counts every endpoint of every service port.
     let total_endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();

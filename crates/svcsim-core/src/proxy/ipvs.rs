@@ -794,30 +794,7 @@ fn iptables_rules(sets: &Sets, facts: &NodeFacts, dummy: &[Ipv4Addr]) -> Ruleset
             Target::Reject,
         ),
     );
-    nat.push(
-        KUBE_POSTROUTING,
-        Rule::new(
-            vec![Match::Mark {
-                value: mark,
-                mask: mark,
-                negated: true,
-            }],
-            Target::Return,
-        ),
-    );
-    nat.push(KUBE_POSTROUTING, Rule::new(vec![], Target::MarkXor(mark)));
-    nat.push(
-        KUBE_POSTROUTING,
-        Rule::new(
-            vec![Match::Comment(
-                "kubernetes service traffic requiring SNAT".into(),
-            )],
-            Target::Masquerade {
-                random_fully: facts.random_fully,
-            },
-        ),
-    );
-    nat.push(KUBE_MARK_MASQ, Rule::new(vec![], Target::MarkOr(mark)));
+    super::iptables::push_masquerade_rules(&mut nat, mark, facts.random_fully);
 
     let mut local_addrs = facts.node_ips.clone();
     local_addrs.extend(
