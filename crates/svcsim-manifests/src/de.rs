@@ -447,28 +447,22 @@ impl Decode for f64 {
     }
 }
 
-impl Decode for i32 {
-    fn decode(de: &De) -> Result<i32, DeError> {
-        de.integer("an integer", "i32")
-    }
+/// The integer types, each with the words its type error uses.
+macro_rules! decode_integers {
+    ($($t:ty => $expected:literal),* $(,)?) => {$(
+        impl Decode for $t {
+            fn decode(de: &De) -> Result<$t, DeError> {
+                de.integer($expected, stringify!($t))
+            }
+        }
+    )*};
 }
 
-impl Decode for i64 {
-    fn decode(de: &De) -> Result<i64, DeError> {
-        de.integer("an integer", "i64")
-    }
-}
-
-impl Decode for u32 {
-    fn decode(de: &De) -> Result<u32, DeError> {
-        de.integer("a non-negative integer", "u32")
-    }
-}
-
-impl Decode for u64 {
-    fn decode(de: &De) -> Result<u64, DeError> {
-        de.integer("a non-negative integer", "u64")
-    }
+decode_integers! {
+    i32 => "an integer",
+    i64 => "an integer",
+    u32 => "a non-negative integer",
+    u64 => "a non-negative integer",
 }
 
 impl<T: Decode> Decode for Option<T> {
