@@ -419,12 +419,9 @@ fn requests_and_failures(session: &Session) -> Result<(u64, u64)> {
     Ok((requests, v["failures"].as_u64().unwrap_or(0)))
 }
 
-/// (b) Delete a serving pod: it leaves its node, requests keep succeeding.
-fn kill_pod(session: &Session) -> Result<()> {
-    println!("-- delete a pod (clusterip)");
-    load_scenario(session, "clusterip")?;
-    set_speed(session, SPEED_1X)?;
-    wait_count_above(session, "requests", 20, 60)?;
+/// The first Ready pod of a workload in the picture (not a client, not
+/// kube-system), as `namespace/name`.
+fn ready_workload_pod(session: &Session) -> Result<String> {
     let pod = session.execute(
         "const p = [...document.querySelectorAll('g.pod[data-pod]')]
            .find(g => !g.classList.contains('client') && !g.classList.contains('system')
@@ -432,10 +429,18 @@ fn kill_pod(session: &Session) -> Result<()> {
          return p ? p.dataset.pod : null;",
         json!([]),
     )?;
-    let pod = pod
-        .as_str()
-        .ok_or("no Ready workload pod (g.pod[data-pod], not client/system) to delete")?
-        .to_string();
+    pod.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "no Ready workload pod (g.pod[data-pod], not client/system)".to_string())
+}
+
+/// (b) Delete a serving pod: it leaves its node, requests keep succeeding.
+fn kill_pod(session: &Session) -> Result<()> {
+    println!("-- delete a pod (clusterip)");
+    load_scenario(session, "clusterip")?;
+    set_speed(session, SPEED_1X)?;
+    wait_count_above(session, "requests", 20, 60)?;
+    let pod = ready_workload_pod(session)?;
     let sel = format!("g.pod[data-pod=\"{pod}\"]");
     click(session, &sel)?;
     let (r0, f0) = requests_and_failures(session)?;

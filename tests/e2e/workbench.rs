@@ -628,15 +628,7 @@ fn lesson(session: &Session, out: &Path) -> Result<()> {
     )?;
     super::set_speed(session, super::SPEED_1X)?;
     super::wait_count_above(session, "requests", 10, 60)?;
-    let pod = js(
-        session,
-        "const p = [...document.querySelectorAll('g.pod[data-pod]')]
-           .find(g => !g.classList.contains('client') && !g.classList.contains('system')
-                      && g.dataset.status === 'Ready');
-         return p ? p.dataset.pod : null;",
-        json!([]),
-    )?;
-    let pod = pod.as_str().ok_or("no Ready pod to delete")?.to_string();
+    let pod = super::ready_workload_pod(session)?;
     click(session, &format!("g.pod[data-pod=\"{pod}\"]"))?;
     click_when_there(session, "#act-kill")?;
     set_speed(session, SPEED_10X)?;

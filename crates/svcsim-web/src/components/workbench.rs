@@ -113,6 +113,20 @@ pub struct Props {
     pub act: Callback<Action>,
 }
 
+/// Show a check of the editor's text. The lint panel keeps the findings of
+/// the last text that loaded, so a typo half way through an edit does not
+/// blank it.
+fn show_check(
+    c: Checked,
+    checked: &UseStateHandle<Checked>,
+    last_good: &UseStateHandle<Option<Rc<Vec<Finding>>>>,
+) {
+    if c.findings.is_some() {
+        last_good.set(c.findings.clone());
+    }
+    checked.set(c);
+}
+
 #[function_component(Workbench)]
 pub fn workbench(p: &Props) -> Html {
     let panel = use_state(|| Panel::Yaml);
@@ -150,11 +164,7 @@ pub fn workbench(p: &Props) -> Html {
         use_effect_with(p.source.clone(), move |source| {
             if !Rc::ptr_eq(source, &base) && *source != *base {
                 if **text == **base {
-                    let c = Checked::of(source);
-                    if c.findings.is_some() {
-                        last_good.set(c.findings.clone());
-                    }
-                    checked.set(c);
+                    show_check(Checked::of(source), &checked, &last_good);
                     text.set(Rc::new((**source).clone()));
                     save_text(source, source);
                 }
@@ -178,11 +188,7 @@ pub fn workbench(p: &Props) -> Html {
             }
             save_text(&t, &base);
             if validate {
-                let c = Checked::of(&t);
-                if c.findings.is_some() {
-                    last_good.set(c.findings.clone());
-                }
-                checked.set(c);
+                show_check(Checked::of(&t), &checked, &last_good);
             }
             text.set(Rc::new(t));
         })
@@ -197,9 +203,7 @@ pub fn workbench(p: &Props) -> Html {
         );
         Callback::from(move |_: ()| {
             restored.set(None);
-            let c = Checked::of(&base);
-            last_good.set(c.findings.clone());
-            checked.set(c);
+            show_check(Checked::of(&base), &checked, &last_good);
             save_text(&base, &base);
             text.set((*base).clone());
         })

@@ -545,7 +545,7 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn summary(e: &Engine) -> (u64, String) {
@@ -572,7 +572,9 @@ mod tests {
         }
     }
 
-    fn first_server_pod(e: &Engine) -> String {
+    /// The first Deployment pod in `default` (not a client), as
+    /// `namespace/name`: a pod the tests can kill.
+    pub(crate) fn first_server_pod(e: &Engine) -> String {
         e.view()
             .pods
             .iter()

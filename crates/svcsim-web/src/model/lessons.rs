@@ -524,13 +524,7 @@ mod tests {
         play(&mut e, 3_000);
         p.update(&facts(&e));
         assert_eq!(p.done, 1);
-        let pod = e
-            .view()
-            .pods
-            .iter()
-            .find(|p| p.owner.is_some() && !p.is_client && p.namespace == "default")
-            .map(|p| format!("{}/{}", p.namespace, p.name))
-            .unwrap();
+        let pod = crate::model::engine::tests::first_server_pod(&e);
         e.apply(Command::KillPod { pod });
         p.update(&facts(&e));
         assert_eq!(p.done, 2);

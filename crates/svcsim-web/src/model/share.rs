@@ -432,13 +432,7 @@ mod tests {
         let mut e = Engine::builtin("clusterip", Some(42)).expect("loads");
         let mut applied = Vec::new();
         play(&mut e, 3_000);
-        let pod = e
-            .view()
-            .pods
-            .iter()
-            .find(|p| p.owner.is_some() && !p.is_client && p.namespace == "default")
-            .map(|p| format!("{}/{}", p.namespace, p.name))
-            .expect("a pod");
+        let pod = crate::model::engine::tests::first_server_pod(&e);
         e.apply(Command::KillPod { pod });
         e.apply(Command::SetProxyMode {
             mode: ProxyMode::Ipvs,
