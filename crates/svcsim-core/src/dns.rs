@@ -27,8 +27,8 @@
 //! cluster has no Internet.
 
 use crate::model::{EndpointSlice, Object, Pod, Service, ServiceType};
+use crate::vecmap::{VecMap, VecSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -264,7 +264,7 @@ pub struct ZoneOptions {
     pub soa_serial: u32,
     /// Names outside the cluster zone and their addresses: the simulated
     /// upstream resolver. Keys are lowercase, without the trailing dot.
-    pub upstream: BTreeMap<String, Vec<IpAddr>>,
+    pub upstream: VecMap<String, Vec<IpAddr>>,
     /// TTL of upstream answers.
     pub upstream_ttl: u32,
 }
@@ -276,7 +276,7 @@ impl Default for ZoneOptions {
             ttl: 5,
             pods: PodRecords::Disabled,
             soa_serial: 1,
-            upstream: BTreeMap::new(),
+            upstream: VecMap::new(),
             upstream_ttl: 300,
         }
     }
@@ -330,14 +330,14 @@ struct Entry {
 pub struct Zone {
     opts: ZoneOptions,
     /// `(namespace, name)` -> Service.
-    services: BTreeMap<(String, String), DnsService>,
-    namespaces: BTreeSet<String>,
+    services: VecMap<(String, String), DnsService>,
+    namespaces: VecSet<String>,
     /// Cluster IP -> Service FQDNs (PTR, first choice).
-    reverse_services: BTreeMap<IpAddr, Vec<String>>,
+    reverse_services: VecMap<IpAddr, Vec<String>>,
     /// Endpoint IP -> `<hostname>.<svc>.<ns>.svc.<zone>.` (PTR, second choice).
-    reverse_endpoints: BTreeMap<IpAddr, Vec<String>>,
+    reverse_endpoints: VecMap<IpAddr, Vec<String>>,
     /// `(namespace, pod IP)`, for `pods verified`.
-    pod_ips: BTreeSet<(String, IpAddr)>,
+    pod_ips: VecSet<(String, IpAddr)>,
 }
 
 fn lower(s: &str) -> String {
@@ -469,11 +469,11 @@ impl Zone {
         opts.cluster_domain = lower(opts.cluster_domain.trim_end_matches('.'));
         let mut zone = Zone {
             opts,
-            services: BTreeMap::new(),
-            namespaces: BTreeSet::new(),
-            reverse_services: BTreeMap::new(),
-            reverse_endpoints: BTreeMap::new(),
-            pod_ips: BTreeSet::new(),
+            services: VecMap::new(),
+            namespaces: VecSet::new(),
+            reverse_services: VecMap::new(),
+            reverse_endpoints: VecMap::new(),
+            pod_ips: VecSet::new(),
         };
         // Slices in (namespace, name) order, so that answers do not depend
         // on input order.
@@ -834,7 +834,7 @@ impl Zone {
         match qtype {
             QType::A | QType::Aaaa => {
                 let want_v4 = qtype == QType::A;
-                let mut seen = BTreeSet::new();
+                let mut seen = VecSet::new();
                 let records = entries
                     .iter()
                     .filter(|e| e.ip.is_ipv4() == want_v4 && seen.insert(e.ip))
@@ -854,8 +854,8 @@ impl Zone {
     fn srv(&self, owner: &str, entries: &[Entry]) -> Answer {
         let n = entries.len().max(1);
         let weight = u16::try_from(100 / n).unwrap_or(0).max(1);
-        let mut seen_srv = BTreeSet::new();
-        let mut seen_addr = BTreeSet::new();
+        let mut seen_srv = VecSet::new();
+        let mut seen_addr = VecSet::new();
         let mut answer = Vec::new();
         let mut additional = Vec::new();
         for e in entries {
@@ -919,7 +919,7 @@ impl Zone {
         if qtype != QType::Ptr {
             return self.nodata();
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = VecSet::new();
         let records = targets
             .iter()
             .filter(|t| seen.insert(t.as_str()))

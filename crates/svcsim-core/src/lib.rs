@@ -15,6 +15,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod time;
+pub mod vecmap;
 
 pub use scenario::ScenarioSpec;
 pub use sim::{Command, Sim};

@@ -42,7 +42,7 @@
 //!   before `StrictIPCIDRValidation` (§2.5). IPv6 blocks never match: svcsim's
 //!   clusters are IPv4 only (see `net.rs`).
 //!
-//! Every collection that reaches output is a `BTreeMap` or a sorted `Vec`, so
+//! Every collection that reaches output is a `VecMap` or a sorted `Vec`, so
 //! verdicts are deterministic.
 
 use crate::model::{
@@ -50,9 +50,9 @@ use crate::model::{
     NetworkPolicyPort, Object, Pod, Service,
 };
 use crate::net::{Cidr, Ipv4Addr, Protocol};
+use crate::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// The label the control plane puts on every namespace, set to its name
 /// (kubernetes.io docs, "Targeting a Namespace by its name"; §1.5).
@@ -191,13 +191,13 @@ pub struct PolicySummary {
 #[derive(Clone, Debug, Default)]
 pub struct PolicyIndex {
     /// Namespace name -> labels, with [`NAMESPACE_NAME_LABEL`] always present.
-    namespaces: BTreeMap<String, Labels>,
+    namespaces: VecMap<String, Labels>,
     /// Policies by namespace, each list sorted by name.
-    policies: BTreeMap<String, Vec<CompiledPolicy>>,
+    policies: VecMap<String, Vec<CompiledPolicy>>,
     /// Pods by `(namespace, name)`, for look-ups by callers.
-    pods: BTreeMap<(String, String), Pod>,
+    pods: VecMap<(String, String), Pod>,
     /// Node name -> InternalIP, for [`PolicyIndex::peer_for_ip`].
-    nodes: BTreeMap<String, Ipv4Addr>,
+    nodes: VecMap<String, Ipv4Addr>,
     warnings: Vec<String>,
 }
 
@@ -342,7 +342,7 @@ impl PolicyIndex {
         let mut namespaces = Vec::new();
         let mut pods = Vec::new();
         let mut policies = Vec::new();
-        let mut nodes = BTreeMap::new();
+        let mut nodes = VecMap::new();
         for o in objects {
             match o {
                 Object::Namespace(n) => namespaces.push(n.clone()),

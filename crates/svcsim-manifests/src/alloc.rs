@@ -29,10 +29,10 @@
 
 use crate::names::{parse_cidr4, parse_ipv4, Cidr4};
 use crate::validate::{go_string_slice, Errs, Val};
-use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use svcsim_core::model::{Service, ServiceType};
 use svcsim_core::rng::key_hash;
+use svcsim_core::vecmap::VecSet;
 
 /// `calculateRangeOffset` for both allocators: no split at or below 16
 /// slots, otherwise clamp(size / step, 16, max).
@@ -49,7 +49,7 @@ fn range_offset(size: u64, step: u64, max: u64) -> u64 {
 struct Bitmap {
     size: u64,
     offset: u64,
-    used: BTreeSet<u64>,
+    used: VecSet<u64>,
 }
 
 impl Bitmap {
@@ -57,7 +57,7 @@ impl Bitmap {
         Bitmap {
             size,
             offset: offset.min(size),
-            used: BTreeSet::new(),
+            used: VecSet::new(),
         }
     }
 
@@ -289,7 +289,7 @@ pub fn reserve(svc: &mut Service, a: &mut Allocators) -> Errs {
     if wants_node_ports(svc) || svc.service_type() == ServiceType::LoadBalancer {
         // Ports with the same number share one nodePort (`initNodePorts`),
         // so a requested port is reserved once per number.
-        let mut done = BTreeSet::new();
+        let mut done = VecSet::new();
         for (i, p) in svc.spec.ports.iter().enumerate() {
             let Some(np) = p.node_port.filter(|n| *n != 0) else {
                 continue;
@@ -352,7 +352,7 @@ pub fn allocate(svc: &mut Service, a: &mut Allocators) -> Errs {
     if wants_node_ports(svc) {
         // Ports with the same number share one nodePort (`initNodePorts`,
         // `svcPortToNodePort`), including an explicitly requested one.
-        let mut by_port: std::collections::BTreeMap<i32, i32> = Default::default();
+        let mut by_port: svcsim_core::vecmap::VecMap<i32, i32> = Default::default();
         for p in &svc.spec.ports {
             if let Some(np) = p.node_port.filter(|n| *n != 0) {
                 by_port.entry(p.port).or_insert(np);
@@ -435,7 +435,7 @@ mod tests {
     #[test]
     fn small_range_fills_up() {
         let mut a = IpAllocator::parse("10.0.0.0/29").unwrap();
-        let mut got = BTreeSet::new();
+        let mut got = VecSet::new();
         while let Some(ip) = a.allocate_next("k") {
             got.insert(ip);
         }

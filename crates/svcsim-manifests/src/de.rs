@@ -29,10 +29,10 @@
 use crate::tree::{is_null_str, Node, NodeKind, Pos};
 use serde::de::Unexpected;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 use svcsim_core::model::IntOrString;
 use svcsim_core::scenario::parse_duration;
+use svcsim_core::vecmap::VecMap;
 use svcsim_core::SimDuration;
 
 /// A fatal decoding error, with the place it happened.
@@ -286,7 +286,7 @@ impl<'a> De<'a> {
     /// refuses them (`duplicate field`), and so do we, pointing at the
     /// second one. The first is decoded.
     fn duplicates(&self, entries: &[(Node, Node)], strict: bool) -> Vec<bool> {
-        let mut first_line: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut first_line: VecMap<&str, usize> = VecMap::new();
         let mut dup = vec![false; entries.len()];
         for (i, (k, _)) in entries.iter().enumerate() {
             if let Some(key) = k.as_str() {
@@ -494,9 +494,9 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
-impl<V: Decode> Decode for BTreeMap<String, V> {
-    fn decode(de: &De) -> Result<BTreeMap<String, V>, DeError> {
-        let mut out = BTreeMap::new();
+impl<V: Decode> Decode for VecMap<String, V> {
+    fn decode(de: &De) -> Result<VecMap<String, V>, DeError> {
+        let mut out = VecMap::new();
         de.entries(None, &mut |key, v| {
             out.insert(key.to_string(), V::decode(v)?);
             Ok(())

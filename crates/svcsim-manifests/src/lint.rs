@@ -9,10 +9,10 @@
 //! (`svcsim lint`) and the UI's panel give the same answers.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use svcsim_core::model::{Labels, Object, ServiceType};
 use svcsim_core::scenario::{ClientKind, ScenarioSpec};
+use svcsim_core::vecmap::VecMap;
 
 /// One piece of advice.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -161,7 +161,7 @@ pub fn lint(objects: &[Object], scenario: &ScenarioSpec) -> Vec<Finding> {
             });
             continue;
         }
-        let versions: BTreeMap<String, &str> = svcsim_core::order::map_of(
+        let versions: VecMap<String, &str> = svcsim_core::order::map_of(
             matched
                 .iter()
                 .filter_map(|w| version_of(w).map(|v| (v, w.what.as_str()))),

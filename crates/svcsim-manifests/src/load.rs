@@ -13,12 +13,12 @@ use crate::diag::{Diagnostic, Severity};
 use crate::tree::{self, Budget, Node, NodeKind, Pos};
 use crate::validate::{self, Errs};
 use crate::{defaults, Limits, Loaded, Skipped};
-use std::collections::BTreeMap;
 use svcsim_core::model::*;
 use svcsim_core::scenario::{
     parse_duration, ScenarioDoc, ScenarioSpec, TimedCommand, SCENARIO_API_VERSION,
 };
 use svcsim_core::sim::Command;
+use svcsim_core::vecmap::VecMap;
 use svcsim_core::SimDuration;
 
 /// The kinds svcsim models, with the apiVersion each must carry.
@@ -717,7 +717,7 @@ pub fn load(text: &str, file: &str, limits: Limits) -> Result<Loaded, Vec<Diagno
         }
     }
     // Validation, and duplicates (`kubectl create` answers AlreadyExists).
-    let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let mut seen: VecMap<(String, String, String), usize> = VecMap::new();
     for (i, e) in entries.iter().enumerate() {
         let m = e.obj.meta();
         let key = (e.obj.kind().to_string(), m.ns().to_string(), m.name.clone());

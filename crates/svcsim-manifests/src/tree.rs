@@ -12,7 +12,7 @@
 //! manifests (`kubectl get -o json`).
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use std::collections::BTreeMap;
+use svcsim_core::vecmap::VecMap;
 
 /// A 1-based line and column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -142,7 +142,7 @@ pub fn parse_stream(text: &str, budget: Budget) -> Result<Vec<Doc>, TreeError> {
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Anchored nodes with their size, for alias expansion.
-    let mut anchors: BTreeMap<usize, (Node, usize)> = BTreeMap::new();
+    let mut anchors: VecMap<usize, (Node, usize)> = VecMap::new();
     // Sizes of the open collections, so an anchored collection knows its size
     // when it closes.
     let mut sizes: Vec<usize> = Vec::new();

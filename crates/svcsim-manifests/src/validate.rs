@@ -26,8 +26,8 @@
 //! types in Go syntax (`[]string{"1.1.1.1"}`, `map[string]string{...}`).
 
 use crate::names::{self, go_quote};
-use std::collections::{BTreeMap, BTreeSet};
 use svcsim_core::model::*;
+use svcsim_core::vecmap::{VecMap, VecSet};
 
 /// One field error or warning, before it gets a position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -375,7 +375,7 @@ pub fn service(svc: &Service) -> Errs {
         _ => {}
     }
 
-    let mut names_seen = BTreeSet::new();
+    let mut names_seen = VecSet::new();
     let many = spec.ports.len() > 1;
     for (i, p) in spec.ports.iter().enumerate() {
         let pp = idx("spec.ports", i);
@@ -450,7 +450,7 @@ pub fn service(svc: &Service) -> Errs {
     }
 
     // Duplicate nodePorts, keyed by (protocol, nodePort).
-    let mut node_ports = BTreeSet::new();
+    let mut node_ports = VecSet::new();
     for (i, p) in spec.ports.iter().enumerate() {
         let Some(np) = p.node_port.filter(|n| *n != 0) else {
             continue;
@@ -461,7 +461,7 @@ pub fn service(svc: &Service) -> Errs {
     }
     // Duplicate ports, keyed by (protocol, port); the value printed is the
     // key, a ServicePort with only those two fields set.
-    let mut ports = BTreeSet::new();
+    let mut ports = VecSet::new();
     for (i, p) in spec.ports.iter().enumerate() {
         if !ports.insert((p.protocol().to_string(), p.port)) {
             e.duplicate(
@@ -560,7 +560,7 @@ fn service_port(
     e: &mut Errs,
     p: &ServicePort,
     require_name: bool,
-    seen: &mut BTreeSet<String>,
+    seen: &mut VecSet<String>,
     path: &str,
 ) {
     let name = p.name.as_deref().unwrap_or("");
@@ -615,8 +615,8 @@ fn pod_spec(e: &mut Errs, spec: &PodSpec, path: &str) {
     if spec.containers.is_empty() {
         e.required(&cpath, "");
     }
-    let mut names_seen = BTreeSet::new();
-    let mut port_names = BTreeSet::new();
+    let mut names_seen = VecSet::new();
+    let mut port_names = VecSet::new();
     for (i, c) in spec.containers.iter().enumerate() {
         let cp = idx(&cpath, i);
         if c.name.is_empty() {
@@ -1003,7 +1003,7 @@ pub fn endpoint_slice(s: &EndpointSlice) -> Errs {
             );
         }
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = VecSet::new();
     for (i, p) in s.ports.iter().enumerate() {
         let pp = format!("ports[{i}]");
         if let Some(n) = p.name.as_deref().filter(|n| !n.is_empty()) {
@@ -1219,8 +1219,8 @@ pub struct PodShapes<'a> {
 }
 
 /// All pod shapes by namespace.
-pub fn pod_shapes(objects: &[Object]) -> BTreeMap<String, Vec<PodShapes<'_>>> {
-    let mut out: BTreeMap<String, Vec<PodShapes<'_>>> = BTreeMap::new();
+pub fn pod_shapes(objects: &[Object]) -> VecMap<String, Vec<PodShapes<'_>>> {
+    let mut out: VecMap<String, Vec<PodShapes<'_>>> = VecMap::new();
     for o in objects {
         let (ns, labels, spec) = match o {
             Object::Pod(p) => (p.metadata.ns(), &p.metadata.labels, &p.spec),
@@ -1251,7 +1251,7 @@ pub fn pod_shapes(objects: &[Object]) -> BTreeMap<String, Vec<PodShapes<'_>>> {
 /// Problems the API server accepts but that leave a Service or a policy
 /// doing nothing useful. Each is a warning, never an error: Kubernetes
 /// creates these objects without complaint.
-pub fn service_warnings(svc: &Service, shapes: &BTreeMap<String, Vec<PodShapes<'_>>>) -> Errs {
+pub fn service_warnings(svc: &Service, shapes: &VecMap<String, Vec<PodShapes<'_>>>) -> Errs {
     let mut w = Errs::default();
     let Some(sel) = svc.spec.selector.as_ref().filter(|s| !s.is_empty()) else {
         return w;
@@ -1277,7 +1277,7 @@ pub fn service_warnings(svc: &Service, shapes: &BTreeMap<String, Vec<PodShapes<'
         );
         return w;
     }
-    let declared: BTreeSet<i32> = svcsim_core::order::set_of(
+    let declared: VecSet<i32> = svcsim_core::order::set_of(
         selected
             .iter()
             .flat_map(|p| p.ports.iter().map(|c| c.container_port)),
@@ -1322,7 +1322,7 @@ pub fn service_warnings(svc: &Service, shapes: &BTreeMap<String, Vec<PodShapes<'
 pub fn network_policy_warnings(
     np: &NetworkPolicy,
     services: &[&Service],
-    shapes: &BTreeMap<String, Vec<PodShapes<'_>>>,
+    shapes: &VecMap<String, Vec<PodShapes<'_>>>,
 ) -> Errs {
     let mut w = Errs::default();
     let ns = np.metadata.ns();
@@ -1332,7 +1332,7 @@ pub fn network_policy_warnings(
         .flatten()
         .filter(|p| np.spec.pod_selector.matches(p.labels))
         .collect();
-    let declared: BTreeSet<i32> = svcsim_core::order::set_of(
+    let declared: VecSet<i32> = svcsim_core::order::set_of(
         selected
             .iter()
             .flat_map(|p| p.ports.iter().map(|c| c.container_port)),

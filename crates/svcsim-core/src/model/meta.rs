@@ -1,11 +1,11 @@
 //! `ObjectMeta`, labels and label selectors (`k8s.io/apimachinery/pkg/apis/meta/v1`).
 
+use crate::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
-/// Labels and annotations. A `BTreeMap` so that iteration order, and hence
+/// Labels and annotations. A `VecMap` so that iteration order, and hence
 /// every output derived from it, is deterministic.
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = VecMap<String, String>;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -17,7 +17,8 @@ use super::{service_ports, NodeFacts};
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
 use crate::time::{SimDuration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::VecSet;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// One direction of a connection.
@@ -247,12 +248,12 @@ impl Table {
         slices: &[EndpointSlice],
         facts: &NodeFacts,
     ) -> Vec<Entry> {
-        let mut doomed = BTreeSet::new();
+        let mut doomed = VecSet::new();
         for sp in service_ports(services, slices, facts) {
             if sp.protocol != Protocol::Udp {
                 continue;
             }
-            let serving: BTreeSet<Endpoint4> = sp
+            let serving: VecSet<Endpoint4> = sp
                 .endpoints
                 .iter()
                 .filter(|e| e.serving)
@@ -261,7 +262,7 @@ impl Table {
             if serving.is_empty() {
                 continue;
             }
-            let vips: BTreeSet<Ipv4Addr> = crate::order::set_of(
+            let vips: VecSet<Ipv4Addr> = crate::order::set_of(
                 std::iter::once(sp.cluster_ip)
                     .chain(sp.lb_vips.iter().copied())
                     .chain(sp.external_ips.iter().copied()),

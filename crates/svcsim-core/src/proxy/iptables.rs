@@ -21,7 +21,7 @@ use super::rules::{
 use super::{categorize, service_ports, NodeFacts, ServicePortInfo};
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Cidr, Ipv4Addr};
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 pub const KUBE_SERVICES: &str = "KUBE-SERVICES";
 pub const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
@@ -83,7 +83,7 @@ pub fn generate(services: &[Service], slices: &[EndpointSlice], facts: &NodeFact
 /// which keeps a 5,000-Service sync free of big-map lookups.
 #[derive(Default)]
 pub(super) struct TableBuf {
-    fixed: BTreeMap<String, (bool, Vec<Rule>)>,
+    fixed: VecMap<String, (bool, Vec<Rule>)>,
     service: Vec<Chain>,
     window: usize,
 }

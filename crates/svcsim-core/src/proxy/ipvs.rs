@@ -20,7 +20,8 @@ use super::{categorize, service_ports, NodeFacts, ServicePortInfo};
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Cidr, Endpoint4, Ipv4Addr, Protocol};
 use crate::time::{SimDuration, SimTime};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The dummy interface every service VIP is bound to (`defaultDummyDevice`).
@@ -103,7 +104,7 @@ pub struct IpSet {
     pub set_type: &'static str,
     pub comment: &'static str,
     /// Entries as `ipset` prints them, e.g. `172.30.0.41,tcp:80`.
-    pub entries: BTreeSet<String>,
+    pub entries: VecSet<String>,
 }
 
 /// A node's IPVS program: virtual servers (sorted by protocol, address,
@@ -212,7 +213,7 @@ const SETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-struct Sets(BTreeMap<&'static str, BTreeSet<String>>);
+struct Sets(VecMap<&'static str, VecSet<String>>);
 
 impl Sets {
     fn add(&mut self, name: &'static str, entry: String) {
@@ -232,8 +233,8 @@ pub fn generate(
 ) -> IpvsState {
     let ports = service_ports(services, slices, facts);
     let mut vss = Vec::new();
-    let mut dummy = BTreeSet::new();
-    let mut sets = Sets(BTreeMap::new());
+    let mut dummy = VecSet::new();
+    let mut sets = Sets(VecMap::new());
     for sp in &ports {
         add_service_port(sp, facts, scheduler, &mut vss, &mut dummy, &mut sets);
     }
@@ -268,7 +269,7 @@ fn add_service_port(
     facts: &NodeFacts,
     scheduler: Scheduler,
     vss: &mut Vec<VirtualServer>,
-    dummy: &mut BTreeSet<Ipv4Addr>,
+    dummy: &mut VecSet<Ipv4Addr>,
     sets: &mut Sets,
 ) {
     let cat = categorize(sp);
@@ -1019,7 +1020,7 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(sh.schedule(vs, src, SimTime::ZERO), first);
         }
-        let spread: BTreeSet<Endpoint4> = (0..64u8)
+        let spread: VecSet<Endpoint4> = (0..64u8)
             .filter_map(|i| sh.schedule(vs, Ipv4Addr::new(10, 1, 2, i), SimTime::ZERO))
             .collect();
         assert_eq!(spread.len(), 3, "sh should use every real server");

@@ -30,7 +30,7 @@ pub mod rules;
 
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Cidr, Endpoint4, Ipv4Addr, Protocol};
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 /// The facts about one node that kube-proxy's output depends on, beyond the
 /// Service and EndpointSlice objects.
@@ -272,9 +272,9 @@ pub fn service_ports(
     slices: &[EndpointSlice],
     facts: &NodeFacts,
 ) -> Vec<ServicePortInfo> {
-    // Slices grouped by (namespace, service name); BTreeMap so grouping
+    // Slices grouped by (namespace, service name); VecMap so grouping
     // order never depends on hashing.
-    let mut by_service: BTreeMap<(&str, &str), Vec<&EndpointSlice>> = BTreeMap::new();
+    let mut by_service: VecMap<(&str, &str), Vec<&EndpointSlice>> = VecMap::new();
     for sl in slices {
         // The IPv4 proxier reads only IPv4 slices.
         if sl.address_type != "IPv4" {
@@ -404,7 +404,7 @@ fn collect_endpoints(
     protocol: Protocol,
     facts: &NodeFacts,
 ) -> Vec<EndpointInfo> {
-    let mut map: BTreeMap<String, EndpointInfo> = BTreeMap::new();
+    let mut map: VecMap<String, EndpointInfo> = VecMap::new();
     for sl in slices {
         for p in &sl.ports {
             // Ports with no name, no number or number 0 are ignored.

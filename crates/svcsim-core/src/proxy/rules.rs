@@ -387,7 +387,7 @@ const INDEX_MIN_RULES: usize = 32;
 /// interpreter tests check the equivalence.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ChainIndex {
-    keyed: std::collections::BTreeMap<(Ipv4Addr, u16, Protocol), Vec<u32>>,
+    keyed: crate::vecmap::VecMap<(Ipv4Addr, u16, Protocol), Vec<u32>>,
     generic: Vec<u32>,
 }
 

@@ -9,7 +9,7 @@ use super::*;
 use crate::model::{self, Object};
 use crate::net::{Cidr, Ipv4Addr};
 use crate::scenario::{ClientKind, WorkloadSpec};
-use std::collections::BTreeSet;
+use crate::vecmap::VecSet;
 
 /// Why a scenario could not be turned into a running simulation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,11 +72,11 @@ impl Sim {
             replica_sets: Vec::new(),
             deployments: Vec::new(),
             services: Vec::new(),
-            namespaces: BTreeMap::new(),
+            namespaces: VecMap::new(),
             policies: Vec::new(),
             clients: Vec::new(),
             api: Arc::new(ApiSnapshot::default()),
-            requests: BTreeMap::new(),
+            requests: std::collections::BTreeMap::new(),
             next_request: 1,
             metrics: Metrics::default(),
             trace: Vec::new(),
@@ -97,7 +97,7 @@ impl Sim {
             vip_cache: None,
             dns_cache: None,
             served_by_dead: 0,
-            pods_by_label: BTreeMap::new(),
+            pods_by_label: VecMap::new(),
             netpol_cache: None,
             spec,
         };
@@ -142,7 +142,7 @@ impl Sim {
                 ),
             ));
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = VecSet::new();
         for (i, (name, ip, pod_cidr, zone)) in node_specs.into_iter().enumerate() {
             let path = format!("spec.nodes[{i}]");
             if !seen.insert(name.clone()) {
@@ -183,7 +183,7 @@ impl Sim {
                 unschedulable: false,
                 epoch: 0,
                 next_ip: 2,
-                used_ips: BTreeSet::new(),
+                used_ips: VecSet::new(),
                 live_pods: 0,
                 created: SimTime::ZERO,
             });
@@ -207,12 +207,12 @@ impl Sim {
         sim.add_system_objects(service_cidr);
 
         // Services first (IPs), then workloads, pods, slices, policies.
-        let mut used_ips: BTreeSet<Ipv4Addr> = crate::order::set_of(
+        let mut used_ips: VecSet<Ipv4Addr> = crate::order::set_of(
             sim.services
                 .iter()
                 .filter_map(|s| s.obj.cluster_ip().and_then(|ip| ip.parse().ok())),
         );
-        let mut used_node_ports: BTreeSet<i32> = BTreeSet::new();
+        let mut used_node_ports: VecSet<i32> = VecSet::new();
         for o in &objects {
             if let Object::Service(s) = o {
                 if let Some(ip) = s.cluster_ip().and_then(|ip| ip.parse().ok()) {

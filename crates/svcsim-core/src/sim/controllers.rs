@@ -302,7 +302,7 @@ impl Sim {
     fn pick_node(&self, rs: Option<RsId>) -> Option<NodeId> {
         // Pods of the same ReplicaSet per node (a ReplicaSet is small, so
         // counting its pods is cheap; `live_pods` keeps the total per node).
-        let mut same: BTreeMap<NodeId, usize> = BTreeMap::new();
+        let mut same: VecMap<NodeId, usize> = VecMap::new();
         if let Some(r) = rs {
             for p in &self.replica_sets[r.idx()].pods {
                 let pod = &self.pods[p.idx()];
@@ -825,7 +825,7 @@ impl Sim {
         let headless = svc.obj.is_headless();
         let ports = svc.obj.spec.ports.clone();
         // Group endpoints by their resolved port list.
-        let mut groups: BTreeMap<PortList, Vec<model::Endpoint>> = BTreeMap::new();
+        let mut groups: VecMap<PortList, Vec<model::Endpoint>> = VecMap::new();
         let (mut n_ready, mut n_serving, mut n_term) = (0u32, 0u32, 0u32);
         // Candidates come from the label index (the selector's first pair),
         // so a big cluster does not scan every pod for every Service.

@@ -3,8 +3,8 @@
 //! the trace records, at the moment the trace records them, so the two agree.
 
 use super::trace::Outcome;
+use crate::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A log-linear latency histogram: 64 power-of-two ranges, each split into
 /// 16 linear sub-buckets, over microseconds. Percentiles are exact to within
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// with every checkpoint.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Histogram {
-    counts: BTreeMap<u32, u64>,
+    counts: VecMap<u32, u64>,
     total: u64,
 }
 
@@ -83,12 +83,12 @@ pub struct Counts {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Metrics {
     pub requests: u64,
-    pub outcomes: BTreeMap<String, u64>,
+    pub outcomes: VecMap<String, u64>,
     /// `outcome: reason` → count.
-    pub reasons: BTreeMap<String, u64>,
-    pub per_service: BTreeMap<String, Counts>,
+    pub reasons: VecMap<String, u64>,
+    pub per_service: VecMap<String, Counts>,
     /// Requests that reached each pod (by pod name).
-    pub per_pod: BTreeMap<String, Counts>,
+    pub per_pod: VecMap<String, Counts>,
     pub latency_us: Histogram,
     /// Latency of successful requests only.
     pub ok_latency_us: Histogram,
@@ -131,7 +131,7 @@ impl Metrics {
     }
 }
 
-fn count(map: &mut BTreeMap<String, u64>, key: &str) {
+fn count(map: &mut VecMap<String, u64>, key: &str) {
     match map.get_mut(key) {
         Some(n) => *n += 1,
         None => {
@@ -140,7 +140,7 @@ fn count(map: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
-fn tally(map: &mut BTreeMap<String, Counts>, key: &str, ok: bool) {
+fn tally(map: &mut VecMap<String, Counts>, key: &str, ok: bool) {
     if !map.contains_key(key) {
         map.insert(key.to_string(), Counts::default());
     }

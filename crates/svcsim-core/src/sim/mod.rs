@@ -35,6 +35,7 @@ use crate::proxy;
 use crate::rng::Stream;
 use crate::scenario::ScenarioSpec;
 use crate::time::{SimDuration, SimTime};
+use crate::vecmap::VecMap;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
@@ -132,7 +133,7 @@ pub struct Sim {
     pub(crate) replica_sets: Vec<RsState>,
     pub(crate) deployments: Vec<DeployState>,
     pub(crate) services: Vec<SvcState>,
-    pub(crate) namespaces: BTreeMap<String, Namespace>,
+    pub(crate) namespaces: VecMap<String, Namespace>,
     pub(crate) policies: Vec<crate::model::NetworkPolicy>,
     pub(crate) clients: Vec<ClientState>,
     pub(crate) api: Arc<ApiSnapshot>,
@@ -157,13 +158,13 @@ pub struct Sim {
     /// NetworkPolicy index knows when to rebuild.
     pub(crate) topology_epoch: u64,
     /// ClusterIP -> Service key, rebuilt when the API snapshot changes.
-    pub(crate) vip_cache: Option<(u64, Arc<BTreeMap<crate::net::Ipv4Addr, String>>)>,
+    pub(crate) vip_cache: Option<(u64, Arc<VecMap<crate::net::Ipv4Addr, String>>)>,
     /// CoreDNS's zone, rebuilt when the API snapshot changes.
     pub(crate) dns_cache: Option<(u64, Arc<crate::dns::Zone>)>,
     /// Responses produced by pods that were not running: must stay 0.
     pub(crate) served_by_dead: u64,
     /// (namespace, label key, label value) -> pods, for selector lookups.
-    pub(crate) pods_by_label: BTreeMap<(String, String, String), Vec<PodId>>,
+    pub(crate) pods_by_label: VecMap<(String, String, String), Vec<PodId>>,
     pub(crate) netpol_cache: Option<(u64, Arc<crate::netpol::PolicyIndex>)>,
 }
 

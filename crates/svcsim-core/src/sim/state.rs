@@ -49,7 +49,7 @@ pub struct NodeState {
     pub epoch: u32,
     /// host-local IPAM: next host index to try in the pod CIDR.
     pub next_ip: u64,
-    pub used_ips: std::collections::BTreeSet<Ipv4Addr>,
+    pub used_ips: crate::vecmap::VecSet<Ipv4Addr>,
     /// Pods on this node that are neither deleting nor gone (the
     /// scheduler's spreading input).
     pub live_pods: u32,

@@ -4,8 +4,8 @@
 
 use crate::model::format;
 use crate::model::snapshot::Snapshot;
-use std::collections::BTreeMap;
 use std::rc::Rc;
+use svcsim_core::vecmap::VecMap;
 use yew::prelude::*;
 
 pub struct Props {
@@ -25,7 +25,7 @@ pub fn counters(p: &Props) -> Html {
 
     // Group pods by owner (Deployment) or `app` label, so each group's
     // shares are compared with 1/n of that group.
-    let owner_of: BTreeMap<String, String> =
+    let owner_of: VecMap<String, String> =
         svcsim_core::order::map_of(p.snap.view.pods.iter().map(|pod| {
             let group = pod
                 .owner
@@ -34,7 +34,7 @@ pub fn counters(p: &Props) -> Html {
                 .unwrap_or_else(|| "other".into());
             (format!("{}/{}", pod.namespace, pod.name), group)
         }));
-    let mut groups: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+    let mut groups: VecMap<String, Vec<(String, u64)>> = VecMap::new();
     for (pod, c) in &m.per_pod {
         let g = owner_of
             .get(pod)

@@ -13,10 +13,10 @@ use crate::model::requests::RequestRecord;
 use crate::model::rules_doc::{RuleKey, RulesDoc};
 use crate::model::snapshot::Snapshot;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use svcsim_core::scenario::ProxyMode;
 use svcsim_core::sim::trace::Place;
+use svcsim_core::vecmap::{VecMap, VecSet};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -67,7 +67,7 @@ enum Version {
 /// changed.
 #[derive(Default)]
 struct Cache {
-    docs: BTreeMap<(String, String, View), (Version, Rc<RulesDoc>)>,
+    docs: VecMap<(String, String, View), (Version, Rc<RulesDoc>)>,
 }
 
 /// A handle on the texts last shown. Equal when it is the same memory.
@@ -96,7 +96,7 @@ pub fn node_rules(p: &Props) -> Html {
 
     // The selected packet's rule hits on this node, and where else it
     // walked rules.
-    let mut hits = BTreeSet::<RuleKey>::new();
+    let mut hits = VecSet::<RuleKey>::new();
     let mut mark = None;
     let mut elsewhere = None;
     let mut doc = Rc::new(RulesDoc::default());

@@ -6,8 +6,8 @@
 //! selected packet change, not on every snapshot.
 
 use crate::model::rules_doc::{RuleKey, RulesDoc};
-use std::collections::BTreeSet;
 use std::rc::Rc;
+use svcsim_core::vecmap::VecSet;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use yew::prelude::*;
@@ -15,7 +15,7 @@ use yew::prelude::*;
 #[derive(Properties)]
 pub struct Props {
     pub doc: Rc<RulesDoc>,
-    pub hits: Rc<BTreeSet<RuleKey>>,
+    pub hits: Rc<VecSet<RuleKey>>,
     /// Lines containing this text are highlighted too (conntrack entries,
     /// IPVS virtual servers have no rule key).
     #[prop_or_default]

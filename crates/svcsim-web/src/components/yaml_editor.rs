@@ -174,7 +174,7 @@ pub fn yaml_editor(p: &Props) -> Html {
     let reset = p.on_reset.reform(|_: MouseEvent| ());
 
     let errors: Vec<_> = p.checked.diags.iter().filter(|d| d.is_error()).collect();
-    let bad_lines: std::collections::BTreeMap<usize, String> = svcsim_core::order::map_of(
+    let bad_lines: svcsim_core::vecmap::VecMap<usize, String> = svcsim_core::order::map_of(
         p.checked
             .diags
             .iter()

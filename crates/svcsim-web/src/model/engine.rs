@@ -93,7 +93,7 @@ pub struct Engine {
     pub series: Series,
     /// Requests whose lost packet was labelled, still waiting for their
     /// end (so the end does not label the same loss a second time).
-    labelled_losses: std::collections::BTreeSet<u64>,
+    labelled_losses: svcsim_core::vecmap::VecSet<u64>,
     /// How the displayed time kept pace with the speed asked for.
     pace: Pace,
 }

@@ -11,10 +11,10 @@
 //! The same positions place the SVG shapes and the canvas packets, so a
 //! packet always flies between the boxes the learner sees.
 
-use std::collections::BTreeMap;
 use svcsim_core::order::map_of;
 use svcsim_core::sim::trace::Place;
 use svcsim_core::sim::ClusterView;
+use svcsim_core::vecmap::VecMap;
 
 /// Width of the picture (the SVG `viewBox` is `0 0 WIDTH height`).
 pub const WIDTH: f64 = 1000.0;
@@ -66,22 +66,22 @@ impl Rect {
 pub struct Layout {
     pub height: f64,
     /// External clients by client id.
-    pub externals: BTreeMap<u32, Rect>,
+    pub externals: VecMap<u32, Rect>,
     /// Cloud load balancers by Service id.
-    pub lbs: BTreeMap<u32, Rect>,
+    pub lbs: VecMap<u32, Rect>,
     /// Service VIP boxes by Service id.
-    pub services: BTreeMap<u32, Rect>,
+    pub services: VecMap<u32, Rect>,
     /// Node boxes by node id.
-    pub nodes: BTreeMap<u32, Rect>,
+    pub nodes: VecMap<u32, Rect>,
     /// Pod boxes by pod id.
-    pub pods: BTreeMap<u32, Rect>,
+    pub pods: VecMap<u32, Rect>,
     /// Where packets to an address nobody answers for go.
     pub nowhere: Rect,
     /// Per node: pod id in each slot (None = free).
-    slots: BTreeMap<u32, Vec<Option<u32>>>,
+    slots: VecMap<u32, Vec<Option<u32>>>,
     /// Last known box of pods that have left the view, so a packet still
     /// addressed to a just-deleted pod has somewhere to go.
-    gone: BTreeMap<u32, Rect>,
+    gone: VecMap<u32, Rect>,
     /// Pod rows per node box; only grows, so node boxes never shrink.
     rows: usize,
 }
@@ -169,7 +169,7 @@ impl Layout {
         let nodes_y = svc_y + SVC_ROW;
 
         // Slots: free the slots of pods that left, then place newcomers.
-        let live: BTreeMap<u32, u32> = map_of(view.pods.iter().map(|p| (p.id, p.node)));
+        let live: VecMap<u32, u32> = map_of(view.pods.iter().map(|p| (p.id, p.node)));
         for (node, slots) in self.slots.iter_mut() {
             for s in slots.iter_mut() {
                 if let Some(pod) = *s {
@@ -319,7 +319,7 @@ mod tests {
         let mut s = sim("clusterip");
         let mut l = Layout::default();
         l.update(&s.view());
-        let before: BTreeMap<u32, Rect> = l.pods.clone();
+        let before: VecMap<u32, Rect> = l.pods.clone();
         let victim = s
             .view()
             .pods

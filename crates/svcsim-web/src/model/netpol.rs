@@ -12,12 +12,12 @@
 //!
 //! [`Sim::objects`]: svcsim_core::sim::Sim::objects
 
-use std::collections::BTreeMap;
 use svcsim_core::model::{
     IntOrString, LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Object,
 };
 use svcsim_core::net::Protocol;
 use svcsim_core::netpol::{DirectionVerdict, Peer, PolicyIndex, PolicySummary, Reason};
+use svcsim_core::vecmap::VecMap;
 
 /// The policies in force at one moment, ready to draw and to query.
 #[derive(Clone, Debug, Default)]
@@ -27,7 +27,7 @@ pub struct Policies {
     /// here, so colours stay put while pods come and go.
     pub list: Vec<PolicySummary>,
     /// Pod `ns/name` → positions in `list` of the policies selecting it.
-    pub by_pod: BTreeMap<String, Vec<usize>>,
+    pub by_pod: VecMap<String, Vec<usize>>,
 }
 
 /// A port a pod declares (`containers[].ports[]`).
@@ -71,7 +71,7 @@ impl Policies {
     pub fn from_objects(objects: &[Object]) -> Policies {
         let index = PolicyIndex::from_objects(objects);
         let list = index.summaries();
-        let mut by_pod: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut by_pod: VecMap<String, Vec<usize>> = VecMap::new();
         for (i, p) in list.iter().enumerate() {
             for pod in &p.pods {
                 by_pod.entry(pod.clone()).or_default().push(i);

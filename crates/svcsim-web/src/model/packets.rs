@@ -20,9 +20,10 @@
 //! count instead, so high speeds stay smooth rather than dropping frames.
 
 use super::layout::Layout;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use svcsim_core::sim::trace::{Hop, PacketKind, Place};
 use svcsim_core::time::{SimDuration, SimTime};
+use svcsim_core::vecmap::VecMap;
 
 /// Above this many hops in one frame, draw flows instead of dots.
 pub const AGGREGATE_ABOVE: usize = 1500;
@@ -209,7 +210,7 @@ pub fn compose(
     };
     if idx.len() > AGGREGATE_ABOVE {
         // (from, to) → (count, per-kind counts)
-        let mut edges: BTreeMap<(PlaceKey, PlaceKey), EdgeTally> = BTreeMap::new();
+        let mut edges: VecMap<(PlaceKey, PlaceKey), EdgeTally> = VecMap::new();
         for i in idx {
             let Some(f) = packets.get(i) else { continue };
             let e = edges

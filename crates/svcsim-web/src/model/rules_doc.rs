@@ -7,8 +7,8 @@
 //! the same structure the packets walk, so a highlighted line is the rule
 //! the packet matched, not a look-alike found by searching the text.
 
-use std::collections::BTreeSet;
 use svcsim_core::proxy::rules::Ruleset;
+use svcsim_core::vecmap::VecSet;
 
 /// Which rule a line renders: table, chain, 0-based index within the chain
 /// (the same triple a trace `RuleHit` carries).
@@ -88,7 +88,7 @@ impl RulesDoc {
     /// texts, so a rule that only moved is not "changed", and one of two
     /// identical lines is), and count the lines that went away.
     pub fn mark_changes(mut self, prev: &RulesDoc) -> RulesDoc {
-        let mut old: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut old: svcsim_core::vecmap::VecMap<&str, usize> = Default::default();
         for l in &prev.lines {
             *old.entry(l.text.as_str()).or_default() += 1;
         }
@@ -118,7 +118,7 @@ impl RulesDoc {
     }
 
     /// How many lines render one of `hits`.
-    pub fn hit_count(&self, hits: &BTreeSet<RuleKey>) -> usize {
+    pub fn hit_count(&self, hits: &VecSet<RuleKey>) -> usize {
         self.lines
             .iter()
             .filter(|l| l.key.as_ref().is_some_and(|k| hits.contains(k)))
@@ -160,7 +160,7 @@ mod tests {
                 continue;
             };
             let doc = RulesDoc::iptables(&s.node_rules(name).expect("node"));
-            let keys: BTreeSet<RuleKey> = h
+            let keys: VecSet<RuleKey> = h
                 .decision
                 .rules
                 .iter()
