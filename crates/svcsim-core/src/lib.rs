@@ -5,6 +5,7 @@
 //! native targets and for `wasm32-unknown-unknown`, and the same inputs and
 //! seed give the same trace, byte for byte, on both.
 
+pub mod decimal;
 pub mod dns;
 pub mod model;
 pub mod net;

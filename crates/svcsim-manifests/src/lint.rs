@@ -268,7 +268,7 @@ pub fn lint(objects: &[Object], scenario: &ScenarioSpec) -> Vec<Finding> {
         })
         .collect();
     let mut namespaces: Vec<&str> = loads.iter().map(|w| w.ns).collect();
-    namespaces.sort_unstable();
+    svcsim_core::order::sort(&mut namespaces);
     namespaces.dedup();
     if policies.is_empty() {
         if !loads.is_empty() {

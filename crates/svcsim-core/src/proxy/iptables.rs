@@ -172,7 +172,7 @@ impl TableBuf {
         // sort orders them; the few fixed chains are sorted on their own, and
         // a stable sort of the two sorted runs is then a linear merge.
         let mut service = self.service;
-        service.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        crate::order::sort_by(&mut service, |a, b| a.name.cmp(&b.name));
         let mut chains: Vec<Chain> = self
             .fixed
             .into_iter()

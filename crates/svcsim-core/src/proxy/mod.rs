@@ -214,7 +214,7 @@ pub fn categorize(sp: &ServicePortInfo) -> Categorized {
         .chain(out.local.iter())
         .copied()
         .collect();
-    all.sort_unstable();
+    crate::order::sort(&mut all);
     all.dedup();
     out.all_reachable = all;
     out

@@ -208,7 +208,7 @@ fn push_quoted(out: &mut String, s: &str) {
 
 /// `%0.10f`, kube-proxy's `computeProbability` formatting.
 pub fn format_probability(p: f64) -> String {
-    format!("{p:.10}")
+    crate::decimal::Fixed(p, 10).to_string()
 }
 
 /// The kernel's threshold for a `statistic` random match:
@@ -269,7 +269,8 @@ fn render_match(m: &Match, out: &mut String) {
         Match::Statistic { probability } => {
             let _ = write!(
                 out,
-                " -m statistic --mode random --probability {probability:.10}"
+                " -m statistic --mode random --probability {}",
+                crate::decimal::Fixed(*probability, 10)
             );
         }
         Match::Recent { name, action } => match action {

@@ -6,9 +6,11 @@
 use crate::app::Action;
 use crate::model::compare::{Comparison, Shared, Variation};
 use crate::model::format;
+use crate::model::format::coord;
 use crate::model::series::Point;
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
+use svcsim_core::decimal::Fixed;
 use svcsim_core::sim::Metrics;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -30,7 +32,11 @@ fn polyline(pts: &[Point], span_ns: f64, y: impl Fn(&Point) -> Option<f64>) -> S
         .filter_map(|p| {
             let v = y(p)?;
             let x = p.t.0 as f64 / span_ns * W;
-            Some(format!("{x:.1},{:.1}", H - v.clamp(0.0, 1.0) * H))
+            Some(format!(
+                "{},{}",
+                Fixed(x, 1),
+                Fixed(H - v.clamp(0.0, 1.0) * H, 1)
+            ))
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -68,11 +74,11 @@ fn over_time(s: &Snapshot) -> Html {
     html! {
         <>
             <figure class="chart">
-                <figcaption>{ format!("Success rate over time (lowest {worst:.1}%)") }</figcaption>
+                <figcaption>{ format!("Success rate over time (lowest {}%)", Fixed(worst, 1)) }</figcaption>
                 <svg id="chart-success" viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none"
-                    role="img" aria-label={format!("Success rate per interval, lowest {worst:.1}%")}>
-                    <line class="grid" x1="0" x2={W.to_string()} y1="0" y2="0" />
-                    <line class="grid" x1="0" x2={W.to_string()} y1={(H / 2.0).to_string()} y2={(H / 2.0).to_string()} />
+                    role="img" aria-label={format!("Success rate per interval, lowest {}%", Fixed(worst, 1))}>
+                    <line class="grid" x1="0" x2={coord(W)} y1="0" y2="0" />
+                    <line class="grid" x1="0" x2={coord(W)} y1={coord(H / 2.0)} y2={coord(H / 2.0)} />
                     <polyline class="series ok" points={success} />
                 </svg>
                 <div class="axis"><span>{ "0 s" }</span><span>{ "100% at top" }</span><span>{ format::sim_time(s.now) }</span></div>
@@ -84,7 +90,7 @@ fn over_time(s: &Snapshot) -> Html {
                 </figcaption>
                 <svg id="chart-latency" viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none"
                     role="img" aria-label={format!("p50 and p99 latency per interval, up to {}", format::latency_us(max as u64))}>
-                    <line class="grid" x1="0" x2={W.to_string()} y1="0" y2="0" />
+                    <line class="grid" x1="0" x2={coord(W)} y1="0" y2="0" />
                     <polyline class="series p50" points={lat(|p| p.p50_us)} />
                     <polyline class="series p99" points={lat(|p| p.p99_us)} />
                 </svg>
@@ -99,7 +105,7 @@ fn ok_rate(m: &Metrics) -> String {
         return "–".into();
     }
     let ok = m.outcomes.get("ok").copied().unwrap_or(0);
-    format!("{:.1}%", ok as f64 * 100.0 / m.requests as f64)
+    format!("{}%", Fixed(ok as f64 * 100.0 / m.requests as f64, 1))
 }
 
 /// Largest and smallest share of requests among the pods that served any.
@@ -111,7 +117,12 @@ fn spread(m: &Metrics) -> String {
     }
     let max = counts.iter().max().copied().unwrap_or(0) as f64 * 100.0 / total as f64;
     let min = counts.iter().min().copied().unwrap_or(0) as f64 * 100.0 / total as f64;
-    format!("{} pods, {min:.0}–{max:.0}%", counts.len())
+    format!(
+        "{} pods, {}–{}%",
+        counts.len(),
+        Fixed(min, 0),
+        Fixed(max, 0)
+    )
 }
 
 /// Every failure reason with its count, most common first (at most four).

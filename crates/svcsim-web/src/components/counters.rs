@@ -5,6 +5,7 @@
 use crate::model::format;
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
+use svcsim_core::decimal::Fixed;
 use svcsim_core::vecmap::VecMap;
 use yew::prelude::*;
 
@@ -18,7 +19,7 @@ pub fn counters(p: &Props) -> Html {
     let rate = if m.requests == 0 {
         "–".to_string()
     } else {
-        format!("{:.1}%", ok as f64 * 100.0 / m.requests as f64)
+        format!("{}%", Fixed(ok as f64 * 100.0 / m.requests as f64, 1))
     };
     let p50 = m.latency_us.quantile_permille(500);
     let p99 = m.latency_us.quantile_permille(990);
@@ -80,11 +81,11 @@ pub fn counters(p: &Props) -> Html {
                                 .unwrap_or(base);
                             html! {
                                 <div class="share" data-pod-share={pod.clone()}
-                                    title={format!("{pod}: {c} requests, {:.1}% (expected {:.1}%)", share * 100.0, 100.0 / n)}>
+                                    title={format!("{pod}: {c} requests, {}% (expected {}%)", Fixed(share * 100.0, 1), Fixed(100.0 / n, 1))}>
                                     <span class="share-name">{ name.to_string() }</span>
-                                    <span class="bar" role="img" aria-label={format!("{:.0}% of the group", share * 100.0)}>
-                                        <span class="fill" style={format!("width:{:.1}%", share * 100.0)}></span>
-                                        <span class="expect" style={format!("left:{:.1}%", 100.0 / n)}></span>
+                                    <span class="bar" role="img" aria-label={format!("{}% of the group", Fixed(share * 100.0, 0))}>
+                                        <span class="fill" style={format!("width:{}%", Fixed(share * 100.0, 1))}></span>
+                                        <span class="expect" style={format!("left:{}%", Fixed(100.0 / n, 1))}></span>
                                     </span>
                                     <span class="share-n">{ *c }</span>
                                 </div>

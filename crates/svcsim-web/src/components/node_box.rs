@@ -2,6 +2,7 @@
 //! kube-proxy opens. Pods are drawn on top of it by the topology.
 
 use crate::app::{Action, Selection};
+use crate::model::format::coord;
 use crate::model::layout::{Rect, NODE_HEADER};
 use svcsim_core::sim::NodeView;
 use yew::prelude::*;
@@ -51,18 +52,18 @@ pub fn node_box(p: &Props) -> Html {
         <g class={classes!("node", format!("node-{state}"), n.unschedulable.then_some("cordoned"),
                 p.selected.then_some("selected"))}
             data-node={n.name.clone()} data-status={n.status.clone()}>
-            <rect class="node-body" x={r.x.to_string()} y={r.y.to_string()}
-                width={r.w.to_string()} height={r.h.to_string()} rx="10" />
+            <rect class="node-body" x={coord(r.x)} y={coord(r.y)}
+                width={coord(r.w)} height={coord(r.h)} rx="10" />
             <g class="node-header" tabindex="0" role="button"
                 aria-label={format!("node {}, {}", n.name, n.status)}
                 onclick={select} onkeydown={on_key}>
                 <title>{ format!("node {} ({})\npod CIDR {}\nkube-proxy synced to API version {}", n.name, n.ip, n.pod_cidr, n.rules_version) }</title>
-                <rect class="node-head-bg" x={r.x.to_string()} y={r.y.to_string()}
-                    width={r.w.to_string()} height={(NODE_HEADER - 4.0).to_string()} rx="10" />
-                <text class="node-name" x={(r.x + 10.0).to_string()} y={(r.y + 16.0).to_string()}>{ n.name.clone() }</text>
-                <text class="node-ip" x={(r.x + r.w - 10.0).to_string()} y={(r.y + 16.0).to_string()}>{ n.ip.clone() }</text>
-                <text class={classes!("node-status", format!("ns-{state}"))} x={(r.x + 10.0).to_string()} y={(r.y + 30.0).to_string()}>{ status }</text>
-                <text class="node-ports" x={(r.x + 10.0).to_string()} y={(r.y + 42.0).to_string()}>{ ports }</text>
+                <rect class="node-head-bg" x={coord(r.x)} y={coord(r.y)}
+                    width={coord(r.w)} height={coord(NODE_HEADER - 4.0)} rx="10" />
+                <text class="node-name" x={coord(r.x + 10.0)} y={coord(r.y + 16.0)}>{ n.name.clone() }</text>
+                <text class="node-ip" x={coord(r.x + r.w - 10.0)} y={coord(r.y + 16.0)}>{ n.ip.clone() }</text>
+                <text class={classes!("node-status", format!("ns-{state}"))} x={coord(r.x + 10.0)} y={coord(r.y + 30.0)}>{ status }</text>
+                <text class="node-ports" x={coord(r.x + 10.0)} y={coord(r.y + 42.0)}>{ ports }</text>
             </g>
         </g>
     }

@@ -3,6 +3,7 @@
 //! Clicking (or Enter) selects it for the inspector's actions.
 
 use crate::app::{Action, Selection};
+use crate::model::format::coord;
 use crate::model::layout::Rect;
 use crate::model::palette;
 use svcsim_core::sim::PodView;
@@ -114,15 +115,15 @@ pub fn pod_glyph(props: &Props) -> Html {
             tabindex="0" role="button" aria-label={format!("pod {key}, {}", p.status)}
             onclick={select} onkeydown={on_key}>
             <title>{ title }</title>
-            <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()}
+            <rect x={coord(r.x)} y={coord(r.y)} width={coord(r.w)} height={coord(r.h)}
                 rx="6" style={format!("fill:{fill}")} />
-            <text x={(r.x + r.w / 2.0).to_string()} y={(r.y + 14.0).to_string()} class="pod-l1">{ l1 }</text>
-            <text x={(r.x + r.w / 2.0).to_string()} y={(r.y + 27.0).to_string()} class="pod-l2">{ l2 }</text>
+            <text x={coord(r.x + r.w / 2.0)} y={coord(r.y + 14.0)} class="pod-l1">{ l1 }</text>
+            <text x={coord(r.x + r.w / 2.0)} y={coord(r.y + 27.0)} class="pod-l2">{ l2 }</text>
             if let Some((letter, meaning)) = badge(&p.status) {
                 <g class="badge">
                     <title>{ meaning }</title>
-                    <circle cx={(r.x + r.w - 3.0).to_string()} cy={(r.y + 3.0).to_string()} r="7" />
-                    <text x={(r.x + r.w - 3.0).to_string()} y={(r.y + 6.5).to_string()}>{ letter }</text>
+                    <circle cx={coord(r.x + r.w - 3.0)} cy={coord(r.y + 3.0)} r="7" />
+                    <text x={coord(r.x + r.w - 3.0)} y={coord(r.y + 6.5)}>{ letter }</text>
                 </g>
             }
         </g>

@@ -10,6 +10,7 @@
 //! buttons, so the halos stay out of the tab order.
 
 use crate::app::Action;
+use crate::model::format::coord;
 use crate::model::netpol::colour;
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
@@ -61,15 +62,15 @@ pub fn policy_marks(p: &Props) -> Html {
                         _ => "Ingress",
                     };
                     // Interleave: each policy draws one dash in every n.
-                    let dash = format!("{DASH} {}", DASH * (n - 1.0).max(0.0) + if n > 1.0 { 0.0 } else { 3.0 });
+                    let dash = format!("{} {}", coord(DASH), coord(DASH * (n - 1.0).max(0.0) + if n > 1.0 { 0.0 } else { 3.0 }));
                     html! {
                         <rect class={classes!("policy-halo", selected.then_some("selected"), dims.then_some("dim"))}
                             data-policy={id.clone()}
-                            x={(r.x - HALO_GAP).to_string()} y={(r.y - HALO_GAP).to_string()}
-                            width={(r.w + 2.0 * HALO_GAP).to_string()} height={(r.h + 2.0 * HALO_GAP).to_string()}
+                            x={coord(r.x - HALO_GAP)} y={coord(r.y - HALO_GAP)}
+                            width={coord(r.w + 2.0 * HALO_GAP)} height={coord(r.h + 2.0 * HALO_GAP)}
                             rx="8"
                             style={format!("stroke:{};stroke-dasharray:{dash};stroke-dashoffset:{}",
-                                colour(i, p.dark), -(k as f64) * DASH)}
+                                colour(i, p.dark), coord(-(k as f64) * DASH))}
                             onclick={select}>
                             <title>{ format!("NetworkPolicy {id} selects pod {key} ({types}); click to show it") }</title>
                         </rect>

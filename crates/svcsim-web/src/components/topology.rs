@@ -6,6 +6,7 @@
 
 use super::{node_box, pod_glyph, policy_marks};
 use crate::app::{Action, Selection};
+use crate::model::format::coord;
 use crate::model::layout::WIDTH;
 use crate::model::snapshot::Snapshot;
 use std::rc::Rc;
@@ -42,9 +43,9 @@ pub fn topology(p: &Props) -> Html {
         Some(html! {
             <g class="external" data-client={c.name.clone()}>
                 <title>{ format!("external client {} from {} calling {}", c.name, c.src_ip, c.target) }</title>
-                <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="17" />
-                <text class="box-l1" x={(r.x + r.w / 2.0).to_string()} y={(r.y + 14.0).to_string()}>{ short(&c.name, 22) }</text>
-                <text class="box-l2" x={(r.x + r.w / 2.0).to_string()} y={(r.y + 27.0).to_string()}>{ c.src_ip.clone() }</text>
+                <rect x={coord(r.x)} y={coord(r.y)} width={coord(r.w)} height={coord(r.h)} rx="17" />
+                <text class="box-l1" x={coord(r.x + r.w / 2.0)} y={coord(r.y + 14.0)}>{ short(&c.name, 22) }</text>
+                <text class="box-l2" x={coord(r.x + r.w / 2.0)} y={coord(r.y + 27.0)}>{ c.src_ip.clone() }</text>
             </g>
         })
     });
@@ -55,16 +56,16 @@ pub fn topology(p: &Props) -> Html {
         let pending = svc.external_ip == "<pending>";
         // Faint links from the LB to every node it balances over.
         let links = l.nodes.values().map(|n| {
-            html! { <line class="lb-link" x1={(r.x + r.w / 2.0).to_string()} y1={(r.y + r.h).to_string()}
-                x2={(n.x + n.w / 2.0).to_string()} y2={n.y.to_string()} /> }
+            html! { <line class="lb-link" x1={coord(r.x + r.w / 2.0)} y1={coord(r.y + r.h)}
+                x2={coord(n.x + n.w / 2.0)} y2={coord(n.y)} /> }
         });
         Some(html! {
             <g class={classes!("lb", pending.then_some("pending"))} data-lb={key.clone()}>
                 { for links }
                 <title>{ format!("cloud load balancer for {key}\nEXTERNAL-IP {}\nports {}", svc.external_ip, svc.ports) }</title>
-                <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="4" />
-                <text class="box-l1" x={(r.x + r.w / 2.0).to_string()} y={(r.y + 15.0).to_string()}>{ format!("LB {}", short(&svc.name, 24)) }</text>
-                <text class="box-l2" x={(r.x + r.w / 2.0).to_string()} y={(r.y + 30.0).to_string()}>{ format!("EXTERNAL-IP {}", svc.external_ip) }</text>
+                <rect x={coord(r.x)} y={coord(r.y)} width={coord(r.w)} height={coord(r.h)} rx="4" />
+                <text class="box-l1" x={coord(r.x + r.w / 2.0)} y={coord(r.y + 15.0)}>{ format!("LB {}", short(&svc.name, 24)) }</text>
+                <text class="box-l2" x={coord(r.x + r.w / 2.0)} y={coord(r.y + 30.0)}>{ format!("EXTERNAL-IP {}", svc.external_ip) }</text>
             </g>
         })
     });
@@ -102,9 +103,9 @@ pub fn topology(p: &Props) -> Html {
                 <title>{ format!("Service {key}\nTYPE {}  CLUSTER-IP {}  EXTERNAL-IP {}\nPORT(S) {}\nselector {}\n{} ready endpoints\nexternalTrafficPolicy {}  sessionAffinity {}",
                     svc.type_, svc.cluster_ip, svc.external_ip, svc.ports, svc.selector, svc.ready_endpoints,
                     svc.external_traffic_policy, svc.session_affinity) }</title>
-                <rect x={r.x.to_string()} y={r.y.to_string()} width={r.w.to_string()} height={r.h.to_string()} rx="4" />
-                <text class="box-l1" x={(r.x + r.w / 2.0).to_string()} y={(r.y + 15.0).to_string()}>{ short(&svc.name, (r.w / 6.2) as usize) }</text>
-                <text class="box-l2" x={(r.x + r.w / 2.0).to_string()} y={(r.y + 30.0).to_string()}>{ short(&line2, (r.w / 5.6) as usize) }</text>
+                <rect x={coord(r.x)} y={coord(r.y)} width={coord(r.w)} height={coord(r.h)} rx="4" />
+                <text class="box-l1" x={coord(r.x + r.w / 2.0)} y={coord(r.y + 15.0)}>{ short(&svc.name, (r.w / 6.2) as usize) }</text>
+                <text class="box-l2" x={coord(r.x + r.w / 2.0)} y={coord(r.y + 30.0)}>{ short(&line2, (r.w / 5.6) as usize) }</text>
             </g>
         })
     });
@@ -142,8 +143,8 @@ pub fn topology(p: &Props) -> Html {
             { for lbs }
             <g class="nowhere">
                 <title>{ "Outside the cluster: an ExternalName's real host, or an address nobody answers for" }</title>
-                <rect x={nw.x.to_string()} y={nw.y.to_string()} width={nw.w.to_string()} height={nw.h.to_string()} rx="15" />
-                <text class="box-l2" x={(nw.x + nw.w / 2.0).to_string()} y={(nw.y + 19.0).to_string()}>{ "outside" }</text>
+                <rect x={coord(nw.x)} y={coord(nw.y)} width={coord(nw.w)} height={coord(nw.h)} rx="15" />
+                <text class="box-l2" x={coord(nw.x + nw.w / 2.0)} y={coord(nw.y + 19.0)}>{ "outside" }</text>
             </g>
             { for services }
             { for nodes }

@@ -50,7 +50,7 @@ pub fn transport(p: &Props) -> Html {
             <span class="speed">
                 <label for="speed">{ "Speed" }</label>
                 <input id="speed" type="range" min="0" max="400" step="1"
-                    value={speed_to_slider(s.speed).to_string()} oninput={speed}
+                    value={(speed_to_slider(s.speed) as i64).to_string()} oninput={speed}
                     aria-valuetext={speed_label(s.speed)} />
                 <output for="speed" id="speed-value">{ speed_label(s.speed) }</output>
                 if let Some(kept) = s.pace {

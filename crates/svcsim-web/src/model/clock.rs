@@ -4,6 +4,7 @@
 //! between frames times the speed factor, and only while playing. The core
 //! never waits on the wall clock; the UI just asks it to catch up.
 
+use svcsim_core::decimal::Fixed;
 use svcsim_core::time::SimTime;
 
 /// Slowest and fastest speed the slider offers.
@@ -78,13 +79,13 @@ pub fn speed_to_slider(speed: f64) -> f64 {
 /// "0.02×", "1×", "25×".
 pub fn speed_label(speed: f64) -> String {
     if speed >= 10.0 {
-        format!("{speed:.0}×")
+        format!("{}×", Fixed(speed, 0))
     } else if speed >= 1.0 {
-        format!("{speed:.1}×")
+        format!("{}×", Fixed(speed, 1))
     } else if speed >= 0.1 {
-        format!("{speed:.2}×")
+        format!("{}×", Fixed(speed, 2))
     } else {
-        format!("{speed:.3}×")
+        format!("{}×", Fixed(speed, 3))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Small text formatters shared by the widgets and the log: simulated times,
 //! ages in kubectl's style, latencies, and packet-kind names.
 
+use svcsim_core::decimal::Fixed;
 use svcsim_core::sim::trace::{PacketKind, Place};
 use svcsim_core::time::{SimDuration, SimTime};
 
@@ -40,7 +41,7 @@ pub fn latency_us(us: u64) -> String {
     if us < 1000 {
         format!("{us}µs")
     } else if us < 100_000 {
-        format!("{:.1}ms", us as f64 / 1000.0)
+        format!("{}ms", Fixed(us as f64 / 1000.0, 1))
     } else {
         format!("{}ms", us / 1000)
     }
@@ -69,6 +70,22 @@ pub fn place(p: &Place) -> String {
     }
 }
 
+/// An SVG coordinate or length: up to two decimals, trailing zeros dropped
+/// ("12", "12.5", "12.25"), as `f64`'s own `Display` prints such values.
+/// Through [`Fixed`], so the picture does not link std's shortest-float
+/// printer.
+pub fn coord(x: f64) -> String {
+    let mut s = Fixed(x, 2).to_string();
+    if s.contains('.') {
+        let keep = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(keep);
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +99,13 @@ mod tests {
         assert_eq!(age(SimDuration::from_secs(3 * 86400)), "3d");
         assert_eq!(latency_us(850), "850µs");
         assert_eq!(latency_us(12_300), "12.3ms");
+    }
+
+    #[test]
+    fn coordinates_print_as_display_does_for_two_decimals() {
+        for x in [0.0, 12.0, 12.5, 12.25, -3.75, 100.1, 1e6] {
+            assert_eq!(coord(x), x.to_string());
+        }
+        assert_eq!(coord(1.0 / 3.0), "0.33");
     }
 }
