@@ -155,7 +155,7 @@ fn resolve(value: &str, plain: bool) -> Resolved<'_> {
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && value.bytes().any(|b| b.is_ascii_digit());
     if looks_float {
-        if let Ok(f) = value.parse::<f64>() {
+        if let Some(f) = svcsim_core::decimal::parse(value) {
             return Resolved::Float(f);
         }
     }

@@ -232,7 +232,7 @@ fn resolves_to_non_string(s: &str) -> bool {
     if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) {
         return true;
     }
-    if s.parse::<f64>().is_ok() {
+    if svcsim_core::decimal::parse(s).is_some() {
         return true;
     }
     matches!(

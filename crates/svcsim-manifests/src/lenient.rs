@@ -116,7 +116,7 @@ fn parse_float(s: &str) -> Option<f64> {
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
     if ok {
-        s.parse().ok()
+        svcsim_core::decimal::parse(s)
     } else {
         None
     }

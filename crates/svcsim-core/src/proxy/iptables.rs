@@ -909,7 +909,7 @@ fn write_endpoint_rules(
 pub fn probability(n: usize) -> f64 {
     let p = 1.0 / n as f64;
     // The text is always a valid float literal; fall back to p regardless.
-    format_probability(p).parse().unwrap_or(p)
+    crate::decimal::parse(&format_probability(p)).unwrap_or(p)
 }
 
 #[cfg(test)]
