@@ -475,3 +475,80 @@ fn a_laptop_cluster_is_reached_by_port_forward_only() {
                 && e.reason.contains("lost connection to pod"))
     );
 }
+
+/// `kubectl drain node-1` with a bare pod (no controller) on the node, with
+/// and without `--force`.
+fn drain_with_a_bare_pod(force: bool) -> (Sim, Vec<TraceEvent>) {
+    check(&scenario(&format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: solo
+  labels:
+    app: solo
+spec:
+  nodeName: node-1
+  containers:
+  - name: app
+    image: solo:1
+---
+apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 10s
+  events:
+  - {{at: 2s, action: drainNode, node: node-1, force: {force}}}
+"
+    )))
+}
+
+fn live_pods_on(sim: &Sim, node: &str) -> Vec<String> {
+    let v = sim.view();
+    v.pods
+        .iter()
+        .filter(|p| p.node_name == node && p.status != "Gone" && !p.is_client)
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+#[test]
+fn drain_refuses_a_pod_without_a_controller_unless_forced() {
+    // kubectl's pkg/drain/filters.go (`unmanagedFilter`): a pod no
+    // controller manages stops the drain ("cannot delete Pods that declare
+    // no controller (use --force to override)"); kubectl has already
+    // cordoned the node and evicts nothing.
+    let (sim, trace) = drain_with_a_bare_pod(false);
+    let node = sim
+        .view()
+        .nodes
+        .into_iter()
+        .find(|n| n.name == "node-1")
+        .unwrap();
+    assert!(node.unschedulable, "the node stays cordoned");
+    let on_node = live_pods_on(&sim, "node-1");
+    assert!(on_node.iter().any(|p| p == "solo"), "{on_node:?}");
+    assert!(
+        on_node.len() > 1,
+        "the Deployment's pods were not evicted either: {on_node:?}"
+    );
+    let refusal = trace.iter().find_map(|e| match &e.kind {
+        TraceKind::Event(k) if k.reason == "CommandFailed" => Some(k.message.clone()),
+        _ => None,
+    });
+    let refusal = refusal.expect("a CommandFailed event");
+    assert!(
+        refusal.contains(
+            "cannot delete Pods that declare no controller (use --force to override): default/solo"
+        ),
+        "{refusal}"
+    );
+
+    // With --force every pod goes; the bare one is not replaced.
+    let (sim, _) = drain_with_a_bare_pod(true);
+    assert_eq!(live_pods_on(&sim, "node-1"), Vec::<String>::new());
+    assert!(!sim
+        .view()
+        .pods
+        .iter()
+        .any(|p| p.name == "solo" && p.status != "Gone"));
+}

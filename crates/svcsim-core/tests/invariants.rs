@@ -101,7 +101,7 @@ fn scenario(seed: u64) -> (Vec<Object>, ScenarioSpec) {
             0 => Command::FailNode { node },
             1 => Command::RecoverNode { node },
             2 => Command::CordonNode { node },
-            3 => Command::DrainNode { node },
+            3 => Command::DrainNode { node, force: false },
             4 => Command::Scale {
                 deployment: app,
                 replicas: r.below(6) as i32,

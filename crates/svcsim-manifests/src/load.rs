@@ -34,7 +34,8 @@ pub const KINDS: &[(&str, &str)] = &[
 ];
 
 /// Scripted-event actions and their fields, for strict checking of
-/// `spec.events` (serde cannot deny unknown fields through `flatten`).
+/// `spec.events` (serde cannot deny unknown fields through `flatten`). A
+/// field ending in `?` is optional.
 /// `command_fields_cover_every_variant` keeps this in step with `Command`.
 pub const ACTIONS: &[(&str, &[&str])] = &[
     ("killPod", &["pod"]),
@@ -44,7 +45,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("recoverNode", &["node"]),
     ("cordonNode", &["node"]),
     ("uncordonNode", &["node"]),
-    ("drainNode", &["node"]),
+    ("drainNode", &["node", "force?"]),
     ("scale", &["deployment", "replicas"]),
     ("rollout", &["deployment", "image"]),
     ("setExternalTrafficPolicy", &["service", "policy"]),
@@ -356,11 +357,14 @@ impl Loader<'_> {
         let mut ok = true;
         for (k, _) in entries {
             let key = k.as_str().unwrap_or("");
-            if key == "at" || key == "action" || fields.contains(&key) {
+            if key == "at"
+                || key == "action"
+                || fields.iter().any(|f| f.trim_end_matches('?') == key)
+            {
                 continue;
             }
             let mut known: Vec<&str> = vec!["at", "action"];
-            known.extend(fields.iter());
+            known.extend(fields.iter().map(|f| f.trim_end_matches('?')));
             let mut msg = format!("unknown field for action {action:?}");
             if let Some(s) = closest(key, &known) {
                 msg += &format!("; did you mean {s:?}?");
@@ -370,7 +374,7 @@ impl Loader<'_> {
             self.error(k.pos, &format!("{path}.{key}"), msg);
             ok = false;
         }
-        for f in fields.iter() {
+        for f in fields.iter().filter(|f| !f.ends_with('?')) {
             if ev.get(f).is_none() {
                 self.error(ev.pos, &format!("{path}.{f}"), "Required value".into());
                 ok = false;
@@ -452,6 +456,10 @@ impl Loader<'_> {
             },
             "drainNode" => Command::DrainNode {
                 node: self.field(ev, path, "node")?,
+                force: match ev.get("force") {
+                    Some(_) => self.field(ev, path, "force")?,
+                    None => false,
+                },
             },
             "scale" => Command::Scale {
                 deployment: self.field(ev, path, "deployment")?,
@@ -1070,7 +1078,7 @@ fn scenario_checks(l: &mut Loader, s: &ScenarioSpec, snode: &Node, objects: &[Ob
             | Command::RecoverNode { node }
             | Command::CordonNode { node }
             | Command::UncordonNode { node }
-            | Command::DrainNode { node } => node,
+            | Command::DrainNode { node, .. } => node,
             _ => continue,
         };
         if !node_names.contains(node) {
@@ -1159,6 +1167,10 @@ mod tests {
             },
             Command::KillPod { pod: "p".into() },
             Command::FailNode { node: "n".into() },
+            Command::DrainNode {
+                node: "n".into(),
+                force: true,
+            },
         ];
         for c in samples {
             let v = serde_json::to_value(&c).unwrap();
@@ -1173,7 +1185,7 @@ mod tests {
                 .filter(|k| *k != "action")
                 .collect();
             keys.sort();
-            let mut want = fields.to_vec();
+            let mut want: Vec<&str> = fields.iter().map(|f| f.trim_end_matches('?')).collect();
             want.sort();
             assert_eq!(keys, want, "{name}");
         }

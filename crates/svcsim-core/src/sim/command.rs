@@ -30,8 +30,16 @@ pub enum Command {
     CordonNode { node: String },
     /// `kubectl uncordon`.
     UncordonNode { node: String },
-    /// `kubectl drain`: cordon, then evict every pod on the node.
-    DrainNode { node: String },
+    /// `kubectl drain --ignore-daemonsets`: cordon, then evict every pod on
+    /// the node. Without `force`, a pod no controller manages (a bare
+    /// `kind: Pod`) makes kubectl refuse: the node stays cordoned and no pod
+    /// is evicted. `force` (`--force`) evicts such pods too, and they are
+    /// gone for good.
+    DrainNode {
+        node: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        force: bool,
+    },
     /// `kubectl scale deployment --replicas`.
     Scale { deployment: String, replicas: i32 },
     /// `kubectl set image`: roll the Deployment to a new image/version.

@@ -1447,9 +1447,45 @@ impl Sim {
                 }
                 None => self.warn(format!("node/{node}"), "no such node".into()),
             },
-            Command::DrainNode { node } => match self.node_by_name(&node) {
+            Command::DrainNode { node, force } => match self.node_by_name(&node) {
                 Some(n) => {
-                    self.nodes[n.idx()].unschedulable = true;
+                    // kubectl cordons first, then lists the node's pods and
+                    // refuses, evicting none, when any has no controller and
+                    // --force is not given (kubectl's pkg/drain/filters.go,
+                    // `unmanagedFilter`, message `unmanagedFatal`; the command
+                    // prints "error: unable to drain node ..., aborting
+                    // command..." and leaves the node cordoned).
+                    if !self.nodes[n.idx()].unschedulable {
+                        self.nodes[n.idx()].unschedulable = true;
+                        self.k8s_event(
+                            "Normal",
+                            "NodeNotSchedulable",
+                            format!("node/{node}"),
+                            format!("Node {node} status is now: NodeNotSchedulable"),
+                        );
+                    }
+                    let unmanaged: Vec<&str> = self
+                        .pods
+                        .iter()
+                        .filter(|p| {
+                            p.node == n
+                                && p.phase != PodPhase::Gone
+                                && p.deleting_since.is_none()
+                                && !p.is_client
+                                && p.rs.is_none()
+                        })
+                        .map(|p| p.key.as_str())
+                        .collect();
+                    if !unmanaged.is_empty() && !force {
+                        let msg = format!(
+                            "error: unable to drain node \"{node}\", aborting command... \
+                             cannot delete Pods that declare no controller \
+                             (use --force to override): {}",
+                            unmanaged.join(", ")
+                        );
+                        self.warn(format!("node/{node}"), msg);
+                        return;
+                    }
                     for p in 0..self.pods.len() {
                         let pod = &self.pods[p];
                         if pod.node == n && pod.phase != PodPhase::Gone && !pod.is_client {

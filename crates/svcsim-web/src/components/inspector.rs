@@ -104,7 +104,8 @@ pub fn inspector(p: &Props) -> Html {
                         } else {
                             { button("act-cordon", "Cordon", "kubectl cordon", act, Command::CordonNode { node: name.clone() }) }
                         }
-                        { button("act-drain", "Drain", "kubectl drain: cordon, then evict every pod", act, Command::DrainNode { node: name.clone() }) }
+                        { button("act-drain", "Drain", "kubectl drain: cordon, then evict every pod (refused if a pod has no controller)", act, Command::DrainNode { node: name.clone(), force: false }) }
+                        { button("act-drain-force", "Drain --force", "kubectl drain --force: also evict pods no controller manages; they are gone for good", act, Command::DrainNode { node: name.clone(), force: true }) }
                     </div>
                 </>
             },

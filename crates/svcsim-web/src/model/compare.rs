@@ -310,6 +310,7 @@ mod tests {
             secs(1),
             Command::DrainNode {
                 node: "node-1".into(),
+                force: false,
             },
         )];
         let c = compare(

@@ -750,7 +750,10 @@ pub(crate) mod tests {
                 },
                 Command::SetCloudLoadBalancer { present: false },
                 Command::CordonNode { node: node.clone() },
-                Command::DrainNode { node: node.clone() },
+                Command::DrainNode {
+                    node: node.clone(),
+                    force: false,
+                },
                 Command::UncordonNode { node: node.clone() },
                 Command::FailNode { node: node.clone() },
                 Command::RecoverNode { node },

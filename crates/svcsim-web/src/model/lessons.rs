@@ -548,7 +548,7 @@ mod tests {
         p.update(&facts(&e));
         play(&mut e, 2_000);
         let node = e.view().nodes[0].name.clone();
-        e.apply(Command::DrainNode { node });
+        e.apply(Command::DrainNode { node, force: false });
         p.update(&facts(&e));
         assert_eq!(p.done, 2);
         play(&mut e, 5_000);

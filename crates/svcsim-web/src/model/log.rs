@@ -70,7 +70,10 @@ pub fn describe_command(c: &Command) -> String {
         Command::RecoverNode { node } => format!("node {node} comes back"),
         Command::CordonNode { node } => format!("$ kubectl cordon {node}"),
         Command::UncordonNode { node } => format!("$ kubectl uncordon {node}"),
-        Command::DrainNode { node } => format!("$ kubectl drain {node}"),
+        Command::DrainNode { node, force } => format!(
+            "$ kubectl drain {node} --ignore-daemonsets{}",
+            if *force { " --force" } else { "" }
+        ),
         Command::Scale {
             deployment,
             replicas,

@@ -120,7 +120,14 @@ pub fn command_words(c: &Command) -> Option<Vec<String>> {
         Command::RecoverNode { node } => w("recoverNode", &[node]),
         Command::CordonNode { node } => w("cordonNode", &[node]),
         Command::UncordonNode { node } => w("uncordonNode", &[node]),
-        Command::DrainNode { node } => w("drainNode", &[node]),
+        // Links made before `--force` existed have no second word.
+        Command::DrainNode { node, force } => {
+            if *force {
+                w("drainNode", &[node, "force"])
+            } else {
+                w("drainNode", &[node])
+            }
+        }
         Command::Scale {
             deployment,
             replicas,
@@ -175,7 +182,14 @@ fn parse_command(words: &[String]) -> Result<Command, String> {
         "recoverNode" => Command::RecoverNode { node: arg(1)? },
         "cordonNode" => Command::CordonNode { node: arg(1)? },
         "uncordonNode" => Command::UncordonNode { node: arg(1)? },
-        "drainNode" => Command::DrainNode { node: arg(1)? },
+        "drainNode" => Command::DrainNode {
+            node: arg(1)?,
+            force: match words.get(2).map(String::as_str) {
+                None => false,
+                Some("force") => true,
+                Some(o) => return Err(format!("drainNode takes \"force\" or nothing, not {o:?}")),
+            },
+        },
         "scale" => Command::Scale {
             deployment: arg(1)?,
             replicas: arg(2)?
@@ -487,7 +501,14 @@ mod tests {
             Command::RecoverNode { node: "n".into() },
             Command::CordonNode { node: "n".into() },
             Command::UncordonNode { node: "n".into() },
-            Command::DrainNode { node: "n".into() },
+            Command::DrainNode {
+                node: "n".into(),
+                force: false,
+            },
+            Command::DrainNode {
+                node: "n".into(),
+                force: true,
+            },
             Command::Scale {
                 deployment: "d".into(),
                 replicas: -1,
