@@ -53,7 +53,14 @@ pub enum ConnState {
     TcpTimeWait,
     /// UDP, no reply seen yet (nf_conntrack_udp_timeout, 30 s).
     UdpUnreplied,
-    /// UDP, replies seen: a stream (nf_conntrack_udp_timeout_stream, 120 s).
+    /// UDP, a reply seen within two seconds of the first packet, as a DNS
+    /// query and its answer: still the 30 s timeout and not `[ASSURED]`
+    /// (net/netfilter/nf_conntrack_proto_udp.c, `udp_packet`, which extends
+    /// the timeout only for traffic after `stream_ts`, two seconds in).
+    UdpReplied,
+    /// UDP, replies seen and traffic still flowing two seconds after the
+    /// first packet: a stream, `[ASSURED]` (nf_conntrack_udp_timeout_stream,
+    /// 120 s).
     UdpStream,
 }
 
@@ -65,7 +72,7 @@ impl ConnState {
             ConnState::TcpEstablished => 86_400,
             ConnState::TcpCloseWait => 3_600,
             ConnState::TcpTimeWait => 120,
-            ConnState::UdpUnreplied => 30,
+            ConnState::UdpUnreplied | ConnState::UdpReplied => 30,
             ConnState::UdpStream => 120,
         })
     }
@@ -77,7 +84,7 @@ impl ConnState {
             ConnState::TcpEstablished => Some("ESTABLISHED"),
             ConnState::TcpCloseWait => Some("CLOSE_WAIT"),
             ConnState::TcpTimeWait => Some("TIME_WAIT"),
-            ConnState::UdpUnreplied | ConnState::UdpStream => None,
+            ConnState::UdpUnreplied | ConnState::UdpReplied | ConnState::UdpStream => None,
         }
     }
 
@@ -98,6 +105,8 @@ pub struct Entry {
     pub state: ConnState,
     /// A reply has been seen.
     pub seen_reply: bool,
+    /// When the first packet was seen.
+    pub created: SimTime,
     /// The entry disappears at this time unless refreshed.
     pub expires: SimTime,
     /// The packet mark when the entry was created.
@@ -167,6 +176,7 @@ impl Table {
                 reply,
                 state,
                 seen_reply: false,
+                created: now,
                 expires: now + state.timeout(),
                 mark,
             },
@@ -203,7 +213,10 @@ impl Table {
             (ConnState::TcpSynSent, true, false) => ConnState::TcpEstablished,
             (ConnState::TcpEstablished, _, true) => ConnState::TcpCloseWait,
             (ConnState::TcpCloseWait, _, true) => ConnState::TcpTimeWait,
-            (ConnState::UdpUnreplied, true, _) => ConnState::UdpStream,
+            (ConnState::UdpUnreplied, true, _) => ConnState::UdpReplied,
+            (ConnState::UdpReplied, _, _) if now > e.created + SimDuration::from_secs(2) => {
+                ConnState::UdpStream
+            }
             (s, _, _) => s,
         };
         e.expires = now + e.state.timeout();
@@ -310,7 +323,7 @@ impl Table {
                 out.push_str(" [UNREPLIED]");
             }
             let _ = write!(out, " {}", t(&e.reply));
-            if e.seen_reply && e.state != ConnState::TcpSynSent {
+            if e.seen_reply && !matches!(e.state, ConnState::TcpSynSent | ConnState::UdpReplied) {
                 out.push_str(" [ASSURED]");
             }
             let _ = writeln!(out, " mark={} use=1", e.mark);
@@ -374,12 +387,21 @@ mod tests {
             t.render(SimTime::from_secs(1)),
             "udp      17 29 src=10.0.0.2 dst=172.30.0.41 sport=40000 dport=80 [UNREPLIED] src=10.180.0.1 dst=10.0.0.2 sport=80 dport=40000 mark=0 use=1\n"
         );
+        // A DNS-style answer within two seconds: the unreplied mark goes,
+        // the timeout stays 30 s and the entry is not assured.
         t.touch(id, true, false, SimTime::from_secs(1));
-        assert!(t
-            .render(SimTime::from_secs(1))
-            .starts_with("udp      17 120 src="));
-        assert!(t.render(SimTime::from_secs(1)).contains("[ASSURED]"));
-        assert_eq!(t.expire(SimTime::from_secs(121)).len(), 1);
+        let once = t.render(SimTime::from_secs(1));
+        assert!(once.starts_with("udp      17 30 src="), "{once}");
+        assert!(
+            !once.contains("[UNREPLIED]") && !once.contains("[ASSURED]"),
+            "{once}"
+        );
+        // Traffic after two seconds makes it a stream: 120 s, assured.
+        t.touch(id, false, false, SimTime::from_secs(3));
+        let stream = t.render(SimTime::from_secs(3));
+        assert!(stream.starts_with("udp      17 120 src="), "{stream}");
+        assert!(stream.contains("[ASSURED]"), "{stream}");
+        assert_eq!(t.expire(SimTime::from_secs(123)).len(), 1);
     }
 
     #[test]
