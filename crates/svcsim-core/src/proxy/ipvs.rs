@@ -119,7 +119,11 @@ pub struct IpvsState {
     /// The constant iptables rules of IPVS mode. `local_addrs` includes the
     /// kube-ipvs0 addresses, which the kernel treats as local.
     pub rules: Ruleset,
-    rr_next: Vec<usize>,
+    /// Per virtual server, the real server `rr` picked last: the kernel's
+    /// `sched_data` pointer (net/netfilter/ipvs/ip_vs_rr.c), kept as an
+    /// address so that a re-sync, which rebuilds this program, continues
+    /// from it (see [`IpvsState::carry_over`]).
+    rr_last: Vec<Option<Endpoint4>>,
     persistence: BTreeMap<(usize, Ipv4Addr), (Endpoint4, SimTime)>,
 }
 
@@ -259,7 +263,7 @@ pub fn generate(
         dummy_addrs,
         ipsets,
         rules,
-        rr_next: vec![0; n],
+        rr_last: vec![None; n],
         persistence: BTreeMap::new(),
     }
 }
@@ -854,8 +858,26 @@ impl IpvsState {
         }
         let pick = match v.scheduler {
             Scheduler::Rr => {
-                let k = self.rr_next[vs] % usable.len();
-                self.rr_next[vs] = k + 1;
+                // The next usable server after the one picked last, in list
+                // order. If that one has gone, the kernel's `del_dest` moved
+                // the pointer back one, so the pick is the server now in its
+                // place: the first listed after it (the list is kube-proxy's
+                // endpoint order, sorted as `ip:port` strings).
+                let servers = &v.real_servers;
+                let after = self.rr_last[vs].map_or(0, |last| {
+                    match servers.iter().position(|r| r.addr == last) {
+                        Some(p) => p + 1,
+                        None => {
+                            let key = last.to_string();
+                            servers
+                                .iter()
+                                .position(|r| r.addr.to_string() > key)
+                                .unwrap_or(servers.len())
+                        }
+                    }
+                });
+                let k = usable.iter().position(|&i| i >= after).unwrap_or(0);
+                self.rr_last[vs] = Some(servers[usable[k]].addr);
                 usable[k]
             }
             Scheduler::Lc => {
@@ -881,6 +903,41 @@ impl IpvsState {
         }
         self.count(vs, ep);
         Some(ep)
+    }
+
+    /// Take over the scheduler state of the program this one replaces. A
+    /// re-sync edits the kernel's IPVS services and destinations in place
+    /// (pkg/proxy/ipvs/proxier.go, `syncService` and `syncEndpoint` add,
+    /// update and delete; nothing is rebuilt), so for every virtual server
+    /// still there the rr position, the persistence templates of ClientIP
+    /// affinity and each remaining destination's connection counters
+    /// survive.
+    pub fn carry_over(&mut self, old: IpvsState) {
+        let key = |v: &VirtualServer| (v.proto, v.addr, v.port);
+        let new_index: Vec<Option<usize>> = old
+            .virtual_servers
+            .iter()
+            .map(|ov| {
+                self.virtual_servers
+                    .binary_search_by(|v| key(v).cmp(&key(ov)))
+                    .ok()
+            })
+            .collect();
+        for (j, ov) in old.virtual_servers.iter().enumerate() {
+            let Some(i) = new_index[j] else { continue };
+            self.rr_last[i] = old.rr_last[j];
+            for r in &mut self.virtual_servers[i].real_servers {
+                if let Some(or) = ov.real_servers.iter().find(|o| o.addr == r.addr) {
+                    r.active_conns = or.active_conns;
+                    r.inactive_conns = or.inactive_conns;
+                }
+            }
+        }
+        for ((j, src), entry) in old.persistence {
+            if let Some(i) = new_index[j] {
+                self.persistence.insert((i, src), entry);
+            }
+        }
     }
 
     fn count(&mut self, vs: usize, ep: Endpoint4) {
@@ -1041,6 +1098,51 @@ mod tests {
             st.schedule(vs, c, SimTime::from_secs(10_000 + 10_801)),
             first
         );
+    }
+
+    #[test]
+    fn a_resync_keeps_the_rr_position_the_affinity_templates_and_the_counters() {
+        // The kernel keeps its IPVS objects across kube-proxy syncs, which
+        // only edit them: rr goes on where it was, a removed destination's
+        // successor takes its turn, and ClientIP templates survive.
+        let vip = Ipv4Addr::new(10, 96, 0, 10);
+        let src = Ipv4Addr::new(10, 0, 0, 9);
+        let (s, e) = objects(3, false);
+        let mut st = generate(&s, &e, &facts(), Scheduler::Rr);
+        let vs = st.find(Protocol::Tcp, vip, 80).unwrap();
+        st.schedule(vs, src, SimTime::ZERO);
+        st.schedule(vs, src, SimTime::ZERO);
+        let mut again = generate(&s, &e, &facts(), Scheduler::Rr);
+        again.carry_over(st.clone());
+        let next = again.schedule(vs, src, SimTime::ZERO).unwrap();
+        assert_eq!(next.to_string(), "10.244.0.3:8080");
+        let rs = &again.virtual_servers[vs].real_servers;
+        assert_eq!(
+            rs.iter().map(|r| r.active_conns).collect::<Vec<_>>(),
+            [1, 1, 1]
+        );
+
+        // The server picked last (10.244.0.2) leaves: its successor is next.
+        let (s2, mut e2) = objects(3, false);
+        e2[0].endpoints.retain(|ep| ep.addresses[0] != "10.244.0.2");
+        let mut fewer = generate(&s2, &e2, &facts(), Scheduler::Rr);
+        fewer.carry_over(st);
+        let vs2 = fewer.find(Protocol::Tcp, vip, 80).unwrap();
+        assert_eq!(
+            fewer.schedule(vs2, src, SimTime::ZERO).unwrap().to_string(),
+            "10.244.0.3:8080"
+        );
+
+        let (s, e) = objects(3, true);
+        let mut sticky = generate(&s, &e, &facts(), Scheduler::Rr);
+        let vs = sticky.find(Protocol::Tcp, vip, 80).unwrap();
+        let c = Ipv4Addr::new(10, 0, 0, 7);
+        let first = sticky.schedule(vs, c, SimTime::ZERO);
+        let mut resynced = generate(&s, &e, &facts(), Scheduler::Rr);
+        resynced.carry_over(sticky);
+        for t in [10, 20, 30] {
+            assert_eq!(resynced.schedule(vs, c, SimTime::from_secs(t)), first);
+        }
     }
 
     #[test]

@@ -1041,6 +1041,7 @@ impl Sim {
                 sync_scheduled: false,
                 rules: None,
                 ipvs: None,
+                ipvs_before: None,
                 conntrack: proxy::conntrack::Table::default(),
                 recent: proxy::netfilter::RecentTable::default(),
                 rng,
@@ -1049,7 +1050,9 @@ impl Sim {
         let kp = &mut self.proxies[n.idx()];
         kp.synced = kp.view.clone();
         kp.rules = None;
-        kp.ipvs = None;
+        if let Some(old) = kp.ipvs.take() {
+            kp.ipvs_before = Some(old);
+        }
         // Entries whose timeout passed are gone by now, and kube-proxy
         // clears UDP entries to endpoints that stopped serving
         // (pkg/proxy/conntrack/cleanup.go, CleanStaleEntries); TCP entries
@@ -1105,8 +1108,13 @@ impl Sim {
         };
         let kp = &mut self.proxies[n.idx()];
         let view = kp.synced.clone();
+        let before = &mut kp.ipvs_before;
         kp.ipvs.get_or_insert_with(|| {
-            proxy::ipvs::generate(&view.services, &view.slices, &facts, sched)
+            let mut st = proxy::ipvs::generate(&view.services, &view.slices, &facts, sched);
+            if let Some(old) = before.take() {
+                st.carry_over(old);
+            }
+            st
         })
     }
 
@@ -1554,6 +1562,13 @@ impl Sim {
             }
             Command::SetProxyMode { mode } => {
                 self.proxy_mode = mode;
+                // A kube-proxy started in the other mode cleans up what the
+                // previous one left (proxier.go, `CleanupLeftovers`): no IPVS
+                // scheduler state survives a mode switch.
+                for kp in &mut self.proxies {
+                    kp.ipvs = None;
+                    kp.ipvs_before = None;
+                }
                 for n in 0..self.nodes.len() {
                     if self.nodes[n].up {
                         self.sync_proxy_now(NodeId(n as u32));

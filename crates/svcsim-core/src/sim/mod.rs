@@ -114,6 +114,9 @@ pub(crate) struct KubeProxy {
     /// IPVS mode's program (virtual servers plus scheduler state), built
     /// lazily like `rules`; `None` until needed or after a sync.
     pub ipvs: Option<proxy::ipvs::IpvsState>,
+    /// The last program generated before a sync, whose scheduler state the
+    /// next one takes over (`IpvsState::carry_over`).
+    pub ipvs_before: Option<proxy::ipvs::IpvsState>,
     /// The node's connection-tracking table.
     pub conntrack: proxy::conntrack::Table,
     pub recent: proxy::netfilter::RecentTable,
