@@ -1399,6 +1399,28 @@ impl Sim {
         self.publish_api();
     }
 
+    /// `spec.unschedulable`, and the event the kubelet records when it sees
+    /// it change (`NodeSchedulable` / `NodeNotSchedulable`); cordoning a
+    /// cordoned node changes nothing ("already cordoned").
+    fn set_unschedulable(&mut self, n: NodeId, unschedulable: bool) {
+        if self.nodes[n.idx()].unschedulable == unschedulable {
+            return;
+        }
+        self.nodes[n.idx()].unschedulable = unschedulable;
+        let node = self.nodes[n.idx()].name.clone();
+        let status = if unschedulable {
+            "NodeNotSchedulable"
+        } else {
+            "NodeSchedulable"
+        };
+        self.k8s_event(
+            "Normal",
+            status,
+            format!("node/{node}"),
+            format!("Node {node} status is now: {status}"),
+        );
+    }
+
     pub(crate) fn apply_command(&mut self, cmd: Command) {
         self.record(TraceKind::Command {
             command: cmd.clone(),
@@ -1429,28 +1451,13 @@ impl Sim {
                 Some(n) => self.recover_node(n),
                 None => self.warn(format!("node/{node}"), "no such node".into()),
             },
-            Command::CordonNode { node } => {
-                if let Some(n) = self.node_by_name(&node) {
-                    self.nodes[n.idx()].unschedulable = true;
-                    self.k8s_event(
-                        "Normal",
-                        "NodeNotSchedulable",
-                        format!("node/{node}"),
-                        format!("Node {node} status is now: NodeNotSchedulable"),
-                    );
-                } else {
-                    self.warn(format!("node/{node}"), "no such node".into());
-                }
-            }
+            Command::CordonNode { node } => match self.node_by_name(&node) {
+                Some(n) => self.set_unschedulable(n, true),
+                None => self.warn(format!("node/{node}"), "no such node".into()),
+            },
             Command::UncordonNode { node } => match self.node_by_name(&node) {
                 Some(n) => {
-                    self.nodes[n.idx()].unschedulable = false;
-                    self.k8s_event(
-                        "Normal",
-                        "NodeSchedulable",
-                        format!("node/{node}"),
-                        format!("Node {node} status is now: NodeSchedulable"),
-                    );
+                    self.set_unschedulable(n, false);
                     self.request_reconcile();
                 }
                 None => self.warn(format!("node/{node}"), "no such node".into()),
@@ -1463,15 +1470,7 @@ impl Sim {
                     // `unmanagedFilter`, message `unmanagedFatal`; the command
                     // prints "error: unable to drain node ..., aborting
                     // command..." and leaves the node cordoned).
-                    if !self.nodes[n.idx()].unschedulable {
-                        self.nodes[n.idx()].unschedulable = true;
-                        self.k8s_event(
-                            "Normal",
-                            "NodeNotSchedulable",
-                            format!("node/{node}"),
-                            format!("Node {node} status is now: NodeNotSchedulable"),
-                        );
-                    }
+                    self.set_unschedulable(n, true);
                     let unmanaged: Vec<&str> = self
                         .pods
                         .iter()
