@@ -552,3 +552,43 @@ fn drain_refuses_a_pod_without_a_controller_unless_forced() {
         .iter()
         .any(|p| p.name == "solo" && p.status != "Gone"));
 }
+
+#[test]
+fn ipvs_least_connection_counts_only_open_connections() {
+    // `lc` compares each real server's active connections
+    // (net/netfilter/ipvs/ip_vs_lc.c: activeconns << 8 + inactconns); a
+    // connection stops being active when it closes, so with one short
+    // request per connection the counters stay near the requests in flight
+    // instead of growing with every connection ever made.
+    let (mut sim, trace) = check(&scenario(
+        "apiVersion: svcsim.dev/v1alpha1
+kind: Scenario
+spec:
+  duration: 5s
+  kubeProxy: {mode: ipvs, ipvsScheduler: lc}
+  clients:
+  - {name: load, target: 'ms-service:3200', rate: 100}
+",
+    ));
+    let ok = ends(&trace)
+        .iter()
+        .filter(|(_, e)| e.outcome == Outcome::Ok)
+        .count();
+    assert!(ok > 400, "{ok}");
+    let nodes: Vec<String> = sim.view().nodes.iter().map(|n| n.name.clone()).collect();
+    let mut active = 0u64;
+    for node in nodes {
+        let text = sim.ipvsadm_text(&node).unwrap_or_default();
+        // "  -> 10.244.0.1:3000  Masq  1  ActiveConn  InActConn"
+        for line in text.lines().filter(|l| l.trim_start().starts_with("->")) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if let Some(a) = cols.get(4).and_then(|a| a.parse::<u64>().ok()) {
+                active += a;
+            }
+        }
+    }
+    assert!(
+        active < 20,
+        "{active} connections still counted as active after {ok} closed"
+    );
+}

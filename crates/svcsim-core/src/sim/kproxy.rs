@@ -247,12 +247,20 @@ impl Sim {
     ) {
         let now = self.now;
         let kp = &mut self.proxies[n.idx()];
-        if let Some(id) = kp
+        if let Some((id, ep)) = kp
             .conntrack
             .lookup_original(&Tuple { proto, src, dst }, now)
-            .map(|e| e.id)
+            .map(|e| (e.id, e.reply.src))
         {
             kp.conntrack.remove(id);
+            // IPVS counts the connection as active until it closes, which
+            // is what `lc` compares. The program current now, or, between a
+            // sync and the next use, the one the next program takes over.
+            if let Some(st) = kp.ipvs.as_mut().or(kp.ipvs_before.as_mut()) {
+                if let Some(vs) = st.find(proto, dst.ip, dst.port) {
+                    st.release(vs, ep);
+                }
+            }
         }
     }
 
