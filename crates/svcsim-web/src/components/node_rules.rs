@@ -9,6 +9,7 @@
 
 use super::rules_text::RulesText;
 use crate::app::{Action, EngineRef, Selection};
+use crate::model::format;
 use crate::model::requests::RequestRecord;
 use crate::model::rules_doc::{RuleKey, RulesDoc};
 use crate::model::snapshot::Snapshot;
@@ -97,6 +98,10 @@ pub fn node_rules(p: &Props) -> Html {
     // The selected packet's rule hits on this node, and where else it
     // walked rules.
     let mut hits = VecSet::<RuleKey>::new();
+    // When the packet walked this node's rules, if kube-proxy has re-synced
+    // since: hits are positions in the rules of that moment, and the text
+    // shown is today's.
+    let mut walked_before_sync = None;
     let mut mark = None;
     let mut elsewhere = None;
     let mut doc = Rc::new(RulesDoc::default());
@@ -107,6 +112,11 @@ pub fn node_rules(p: &Props) -> Html {
                     continue;
                 };
                 if *name == p.node {
+                    if !h.hop.decision.rules.is_empty()
+                        && nv.rules_synced_at.is_some_and(|s| h.t < s)
+                    {
+                        walked_before_sync.get_or_insert(h.t);
+                    }
                     hits.extend(
                         h.hop
                             .decision
@@ -185,9 +195,17 @@ pub fn node_rules(p: &Props) -> Html {
             let onclick = p.act.reform(move |_: MouseEvent| Action::Select(Some(Selection::Node(n.clone()))));
             html! { <>{ " The selected packet walked the rules on another node. " }<button type="button" id="rules-goto-node" {onclick}>{ label }</button></> }
         });
+    let resynced = match (walked_before_sync, nv.rules_synced_at, view) {
+        (Some(t), Some(s), View::Iptables) => format!(
+            " kube-proxy re-synced this node at {}, after the packet walked its rules at {}: the highlights mark the same positions in today's rules, which may have moved.",
+            format::sim_time(s),
+            format::sim_time(t)
+        ),
+        _ => String::new(),
+    };
     let status = match (p.packet, view) {
         (None, _) => "Select a packet (click it, or a request line in the log) to highlight the rules it matched.".to_string(),
-        (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted in orange."),
+        (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted in orange.{resynced}"),
         (Some(id), View::Ipvs) => format!("{hit_count} line(s) for request #{id}'s virtual server highlighted."),
         (Some(id), View::Conntrack) => format!("{hit_count} entries of request #{id} highlighted. svcsim drops an entry when its connection closes (the kernel keeps it in TIME_WAIT for 120 s), so a finished request's NAT entry is usually gone: the packet inspector shows the tuple it had."),
     };
