@@ -202,6 +202,69 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     )?;
     show(session, "node-rules")?;
     super::shot(session, out, "inspect-node-rules-changed");
+    walked_rules(session, out)
+}
+
+/// The packet selected at the start walked its node's rules before the pod
+/// was deleted; every node has re-synced since. Its node inspector now
+/// highlights those rules where they are in today's program and can show
+/// the program it walked, with every rule it matched there.
+fn walked_rules(session: &Session, out: &Path) -> Result<()> {
+    set_playing(session, false)?;
+    super::click_when_there(session, "#packet-show-node")?;
+    let before = wait_js(
+        session,
+        "#rules-show-walked in the node inspector of the selected packet",
+        10,
+        "const s = document.getElementById('rules-status');
+         const b = document.getElementById('rules-show-walked');
+         if (!s || !b) return null;
+         return { status: s.textContent, hits: +s.dataset.hits };",
+    )?;
+    println!(
+        "after the re-sync: {}",
+        before["status"].as_str().unwrap_or("")
+    );
+    super::click(session, "#rules-show-walked")?;
+    let walked = wait_js(
+        session,
+        "the program the packet walked, with its rules highlighted",
+        10,
+        "const s = document.getElementById('rules-status');
+         if (!s || !document.getElementById('rules-show-current')) return null;
+         const hits = document.querySelectorAll('#node-rules .rules-text .rl-hit');
+         return { status: s.textContent, hits: hits.length, dataHits: +s.dataset.hits,
+                  dnat: [...hits].map(h => h.textContent.trim()).filter(t => /DNAT/.test(t)) };",
+    )?;
+    println!(
+        "the rules it walked: {} highlighted ({:?}): {}",
+        walked["hits"],
+        walked["dnat"],
+        walked["status"].as_str().unwrap_or("")
+    );
+    let (n, before_n) = (
+        walked["hits"].as_u64().unwrap_or(0),
+        before["hits"].as_u64().unwrap_or(0),
+    );
+    // Every rule it matched is in the program it walked, the DNAT to its
+    // pod among them; today's program may lack some (a changed
+    // probability, a deleted pod's chain).
+    if walked["dnat"].as_array().is_none_or(|a| a.is_empty()) || n < before_n {
+        return Err(format!(
+            "the walked program highlights {n} rule(s) (today's {before_n}), DNAT {}",
+            walked["dnat"]
+        )
+        .into());
+    }
+    show(session, "node-rules")?;
+    super::shot(session, out, "inspect-node-rules-walked");
+    super::click(session, "#rules-show-current")?;
+    wait_js(
+        session,
+        "today's rules again",
+        10,
+        "return !!document.getElementById('rules-show-walked');",
+    )?;
     Ok(())
 }
 

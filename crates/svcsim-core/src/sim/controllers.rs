@@ -1040,6 +1040,8 @@ impl Sim {
                 last_sync: None,
                 sync_scheduled: false,
                 rules: None,
+                syncs: 0,
+                past: Vec::new(),
                 ipvs: None,
                 ipvs_before: None,
                 conntrack: proxy::conntrack::Table::default(),
@@ -1047,9 +1049,20 @@ impl Sim {
                 rng,
             });
         }
+        let tracing = self.tracing;
         let kp = &mut self.proxies[n.idx()];
         kp.synced = kp.view.clone();
-        kp.rules = None;
+        // A program that packets walked is kept a while for the trace's
+        // rule hits (they are positions in it); one never generated was
+        // never walked.
+        if let (Some(old), true) = (kp.rules.take(), tracing) {
+            if kp.past.len() == PAST_PROGRAMS {
+                kp.past.remove(0);
+            }
+            kp.past
+                .push((kp.syncs, kp.last_sync.unwrap_or(SimTime::ZERO), old));
+        }
+        kp.syncs += 1;
         if let Some(old) = kp.ipvs.take() {
             kp.ipvs_before = Some(old);
         }
@@ -1081,11 +1094,13 @@ impl Sim {
     /// kube-proxy's iptables rules, or in IPVS mode the constant iptables
     /// rules that mode writes.
     pub(crate) fn node_program(&mut self, n: NodeId) -> Arc<proxy::rules::Ruleset> {
-        if self.proxy_mode == crate::scenario::ProxyMode::Ipvs {
-            return Arc::new(self.node_ipvs(n).rules.clone());
-        }
         if let Some(r) = &self.proxies[n.idx()].rules {
             return r.clone();
+        }
+        if self.proxy_mode == crate::scenario::ProxyMode::Ipvs {
+            let rules = Arc::new(self.node_ipvs(n).rules.clone());
+            self.proxies[n.idx()].rules = Some(rules.clone());
+            return rules;
         }
         let facts = self.node_facts(n);
         let view = self.proxies[n.idx()].synced.clone();
@@ -1567,6 +1582,9 @@ impl Sim {
                 for kp in &mut self.proxies {
                     kp.ipvs = None;
                     kp.ipvs_before = None;
+                    // A node that is down does not sync now, but its
+                    // program is the other mode's from here on.
+                    kp.rules = None;
                 }
                 for n in 0..self.nodes.len() {
                     if self.nodes[n].up {

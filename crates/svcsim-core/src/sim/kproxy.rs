@@ -33,6 +33,17 @@ pub(crate) enum NatResult {
     },
 }
 
+impl NatResult {
+    fn decision_mut(&mut self) -> Option<&mut Decision> {
+        match self {
+            NatResult::NotHandled => None,
+            NatResult::Nat { decision, .. }
+            | NatResult::Reject { decision, .. }
+            | NatResult::Drop { decision, .. } => Some(decision),
+        }
+    }
+}
+
 /// A DNS answer as the client uses it.
 pub(crate) enum DnsAnswer {
     Ip(Ipv4Addr),
@@ -161,17 +172,34 @@ impl Sim {
         } else {
             Vec::new()
         };
-        if self.proxy_mode == crate::scenario::ProxyMode::Ipvs
+        let sync = self.proxies[n.idx()].syncs;
+        let mut out = if self.proxy_mode == crate::scenario::ProxyMode::Ipvs
             && !matches!(ev.verdict, Verdict::Drop | Verdict::Reject)
         {
-            return self.ipvs_pick(n, pkt, ev.masquerade, rule_hits);
+            self.ipvs_pick(n, pkt, ev.masquerade, rule_hits)
+        } else {
+            self.iptables_verdict(pkt, &rules, ev, rule_hits)
+        };
+        if let Some(d) = out.decision_mut().filter(|d| !d.rules.is_empty()) {
+            d.rules_sync = Some(sync);
         }
+        out
+    }
+
+    /// What the iptables program's verdict on a first packet means.
+    fn iptables_verdict(
+        &self,
+        pkt: &Packet,
+        rules: &crate::proxy::rules::Ruleset,
+        ev: netfilter::EvaluationAt,
+        rule_hits: Vec<RuleHit>,
+    ) -> NatResult {
         // The comment of the last rule that matched names the reason for a
         // REJECT or DROP ("ns/svc:port has no endpoints").
         let last_comment = || {
             ev.hits
                 .last()
-                .and_then(|h| h.rule(&rules))
+                .and_then(|h| h.rule(rules))
                 .and_then(|r| r.comment())
                 .map(str::to_string)
                 .unwrap_or_default()

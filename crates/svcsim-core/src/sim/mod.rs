@@ -98,6 +98,10 @@ pub(crate) struct ApiSnapshot {
     pub slices: Vec<crate::model::EndpointSlice>,
 }
 
+/// How many earlier rule programs a node keeps for the trace's rule hits
+/// (`KubeProxy::past`).
+pub(crate) const PAST_PROGRAMS: usize = 16;
+
 /// kube-proxy on one node.
 #[derive(Clone, Debug)]
 pub(crate) struct KubeProxy {
@@ -111,6 +115,13 @@ pub(crate) struct KubeProxy {
     pub last_sync: Option<SimTime>,
     pub sync_scheduled: bool,
     pub rules: Option<Arc<proxy::rules::Ruleset>>,
+    /// How many times this kube-proxy has synced; the current rules are
+    /// sync number `syncs` (trace decisions name it, `rules_sync`).
+    pub syncs: u64,
+    /// While tracing, the last few programs that packets walked before a
+    /// sync replaced them: (sync number, when that sync ran, program), so
+    /// an inspector can show a packet's rule hits in the rules it walked.
+    pub past: Vec<(u64, SimTime, Arc<proxy::rules::Ruleset>)>,
     /// IPVS mode's program (virtual servers plus scheduler state), built
     /// lazily like `rules`; `None` until needed or after a sync.
     pub ipvs: Option<proxy::ipvs::IpvsState>,

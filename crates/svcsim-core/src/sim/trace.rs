@@ -60,6 +60,12 @@ pub struct Decision {
     /// iptables rules that matched (first packet of a connection only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleHit>,
+    /// Which of the node's kube-proxy syncs wrote the rules in `rules`
+    /// (1 for the first): the hits are positions in that program, which a
+    /// later sync may reorder. [`crate::Sim::node_rules_at`] returns it
+    /// while it is recent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_sync: Option<u64>,
     /// IPVS virtual server and scheduler that picked the backend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipvs: Option<String>,

@@ -26,6 +26,8 @@ pub struct NodeView {
     /// When kube-proxy last synced, and the API version it synced to.
     pub rules_synced_at: Option<SimTime>,
     pub rules_version: u64,
+    /// Which sync that was (1 for the first; see `Decision::rules_sync`).
+    pub rules_sync: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -178,6 +180,7 @@ impl Sim {
                     node_ports,
                     rules_synced_at: kp.and_then(|k| k.last_sync),
                     rules_version: kp.map_or(0, |k| k.synced.version),
+                    rules_sync: kp.map_or(0, |k| k.syncs),
                 }
             })
             .collect();
@@ -370,6 +373,27 @@ impl Sim {
     pub fn node_rules(&mut self, node: &str) -> Option<Arc<crate::proxy::rules::Ruleset>> {
         let n = self.node_by_name(node)?;
         (n.idx() < self.proxies.len()).then(|| self.node_program(n))
+    }
+
+    /// The program of the node's kube-proxy sync number `sync` (a trace
+    /// decision's `rules_sync`) and when that sync ran: the current one, or
+    /// one of the last few that packets walked while the trace was on.
+    /// `None` once it is older than that.
+    pub fn node_rules_at(
+        &mut self,
+        node: &str,
+        sync: u64,
+    ) -> Option<(SimTime, Arc<crate::proxy::rules::Ruleset>)> {
+        let n = self.node_by_name(node)?;
+        let kp = self.proxies.get(n.idx())?;
+        if kp.syncs == sync {
+            let at = kp.last_sync.unwrap_or(SimTime::ZERO);
+            return Some((at, self.node_program(n)));
+        }
+        kp.past
+            .iter()
+            .find(|(s, _, _)| *s == sync)
+            .map(|(_, at, r)| (*at, r.clone()))
     }
 
     /// The cluster's API objects as the API server holds them now:

@@ -18,6 +18,7 @@ use std::rc::Rc;
 use svcsim_core::scenario::ProxyMode;
 use svcsim_core::sim::trace::Place;
 use svcsim_core::vecmap::{VecMap, VecSet};
+use svcsim_core::SimTime;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -69,6 +70,25 @@ enum Version {
 #[derive(Default)]
 struct Cache {
     docs: VecMap<(String, String, View), (Version, Rc<RulesDoc>)>,
+    /// The last earlier program shown, by (scenario, node, sync), with
+    /// the time of that sync.
+    walked: Option<(WalkedKey, Rc<RulesDoc>, SimTime)>,
+}
+
+/// (scenario, node, kube-proxy sync number).
+type WalkedKey = (String, String, u64);
+
+/// A program the selected packet walked that a later sync replaced.
+struct Earlier {
+    sync: u64,
+    /// When the packet walked it.
+    walked_at: SimTime,
+    /// When that sync ran, and its text; `None` once no longer kept.
+    doc: Option<(SimTime, Rc<RulesDoc>)>,
+    /// The rules it matched there.
+    keys: VecSet<RuleKey>,
+    /// How many of them today's program no longer has.
+    gone: usize,
 }
 
 /// A handle on the texts last shown. Equal when it is the same memory.
@@ -84,6 +104,8 @@ impl PartialEq for RulesMemory {
 #[function_component(NodeRules)]
 pub fn node_rules(p: &Props) -> Html {
     let chosen = use_state(|| None::<View>);
+    // The packet whose walked rules are shown instead of today's.
+    let walked_for = use_state(|| None::<u64>);
     let v = &p.snap.view;
     let Some(nv) = v.nodes.iter().find(|n| n.name == p.node) else {
         return html! {};
@@ -95,13 +117,12 @@ pub fn node_rules(p: &Props) -> Html {
         View::Iptables
     });
 
-    // The selected packet's rule hits on this node, and where else it
-    // walked rules.
+    // The selected packet's rule hits on this node, by the kube-proxy sync
+    // whose program it walked (and when), and where else it walked rules.
+    let mut walked = VecMap::<u64, (SimTime, VecSet<RuleKey>)>::new();
     let mut hits = VecSet::<RuleKey>::new();
-    // When the packet walked this node's rules, if kube-proxy has re-synced
-    // since: hits are positions in the rules of that moment, and the text
-    // shown is today's.
-    let mut walked_before_sync = None;
+    // A program replaced since the packet walked it.
+    let mut earlier = None::<Earlier>;
     let mut mark = None;
     let mut elsewhere = None;
     let mut doc = Rc::new(RulesDoc::default());
@@ -112,18 +133,16 @@ pub fn node_rules(p: &Props) -> Html {
                     continue;
                 };
                 if *name == p.node {
-                    if !h.hop.decision.rules.is_empty()
-                        && nv.rules_synced_at.is_some_and(|s| h.t < s)
-                    {
-                        walked_before_sync.get_or_insert(h.t);
+                    if let Some(k) = h.hop.decision.rules_sync {
+                        let (_, keys) = walked.entry(k).or_insert((h.t, VecSet::new()));
+                        keys.extend(
+                            h.hop
+                                .decision
+                                .rules
+                                .iter()
+                                .map(|x| (x.table.clone(), x.chain.clone(), x.index)),
+                        );
                     }
-                    hits.extend(
-                        h.hop
-                            .decision
-                            .rules
-                            .iter()
-                            .map(|x| (x.table.clone(), x.chain.clone(), x.index)),
-                    );
                 } else if !h.hop.decision.rules.is_empty() || h.hop.decision.ipvs.is_some() {
                     elsewhere.get_or_insert_with(|| name.clone());
                 }
@@ -168,8 +187,57 @@ pub fn node_rules(p: &Props) -> Html {
             }
             (None, _) => {}
         }
+        if view == View::Iptables {
+            for (k, (t, keys)) in walked.iter() {
+                if *k == nv.rules_sync {
+                    hits.extend(keys.iter().cloned());
+                    continue;
+                }
+                // Hits are positions in the program the packet walked: find
+                // those rules in today's program by their text.
+                let wkey = (p.snap.scenario.clone(), p.node.clone(), *k);
+                let past = match &c.walked {
+                    Some((k2, d, at)) if *k2 == wkey => Some((*at, d.clone())),
+                    _ => sim.node_rules_at(&p.node, *k).map(|(at, r)| {
+                        let d = Rc::new(RulesDoc::iptables(&r));
+                        c.walked = Some((wkey, d.clone(), at));
+                        (at, d)
+                    }),
+                };
+                let gone = match &past {
+                    Some((_, d)) => {
+                        let (moved, gone) = doc.same_rules(d, keys);
+                        hits.extend(moved);
+                        gone
+                    }
+                    None => keys.len(),
+                };
+                earlier = Some(Earlier {
+                    sync: *k,
+                    walked_at: *t,
+                    doc: past,
+                    keys: keys.clone(),
+                    gone,
+                });
+            }
+        }
     }
-    let hit_count = doc.hit_count(&hits)
+    // "Show the rules it walked", for this packet.
+    let show_walked = p.packet.is_some() && *walked_for == p.packet;
+    let mut shown_hits = hits.clone();
+    if let (
+        true,
+        Some(Earlier {
+            doc: Some((_, d)),
+            keys,
+            ..
+        }),
+    ) = (show_walked, &earlier)
+    {
+        doc = d.clone();
+        shown_hits = keys.clone();
+    }
+    let hit_count = doc.hit_count(&shown_hits)
         + mark.as_ref().map_or(0, |m| {
             doc.lines
                 .iter()
@@ -189,19 +257,49 @@ pub fn node_rules(p: &Props) -> Html {
     };
     let close = p.act.reform(|_: MouseEvent| Action::Select(None));
     let goto = elsewhere
-        .filter(|_| hits.is_empty())
+        .filter(|_| walked.is_empty())
         .map(|n| {
             let label = format!("Show {n}");
             let onclick = p.act.reform(move |_: MouseEvent| Action::Select(Some(Selection::Node(n.clone()))));
             html! { <>{ " The selected packet walked the rules on another node. " }<button type="button" id="rules-goto-node" {onclick}>{ label }</button></> }
         });
-    let resynced = match (walked_before_sync, nv.rules_synced_at, view) {
-        (Some(t), Some(s), View::Iptables) => format!(
-            " kube-proxy re-synced this node at {}, after the packet walked its rules at {}: the highlights mark the same positions in today's rules, which may have moved.",
-            format::sim_time(s),
-            format::sim_time(t)
+    let synced_at = nv.rules_synced_at.map(format::sim_time).unwrap_or_default();
+    let toggle = |label: &str, id: &'static str, on: Option<u64>| {
+        let walked_for = walked_for.clone();
+        let onclick = Callback::from(move |_: MouseEvent| walked_for.set(on));
+        html! { <>{ " " }<button type="button" class="link" {id} {onclick}>{ label.to_string() }</button></> }
+    };
+    let (resynced, switch) = match (&earlier, show_walked) {
+        (Some(w), true) => (
+            format!(
+                " Shown: the rules kube-proxy wrote at {} (this node's sync {}), as the packet walked them at {}; it has re-synced since, at {synced_at}.",
+                w.doc.as_ref().map(|(at, _)| format::sim_time(*at)).unwrap_or_default(),
+                w.sync,
+                format::sim_time(w.walked_at),
+            ),
+            Some(toggle("Show today's rules", "rules-show-current", None)),
         ),
-        _ => String::new(),
+        (Some(w), false) if w.doc.is_some() => (
+            format!(
+                " kube-proxy re-synced this node at {synced_at}, after the packet walked its rules at {}: highlighted are those rules in today's program{}.",
+                format::sim_time(w.walked_at),
+                match w.gone {
+                    0 => String::new(),
+                    n => format!("; {n} of the {} it matched changed or went away", w.keys.len()),
+                }
+            ),
+            Some(toggle("Show the rules it walked", "rules-show-walked", p.packet)),
+        ),
+        (Some(w), _) => (
+            format!(
+                " kube-proxy has re-synced this node {} times since the packet walked its rules at {}, and svcsim keeps only a node's last few programs, so its {} rule(s) cannot be shown.",
+                nv.rules_sync.saturating_sub(w.sync),
+                format::sim_time(w.walked_at),
+                w.keys.len()
+            ),
+            None,
+        ),
+        (None, _) => (String::new(), None),
     };
     let status = match (p.packet, view) {
         (None, _) => "Select a packet (click it, or a request line in the log) to highlight the rules it matched.".to_string(),
@@ -213,6 +311,11 @@ pub fn node_rules(p: &Props) -> Html {
         format!(
             "{} entries (connections in flight, and forwarded flows still open)",
             doc.lines.len()
+        )
+    } else if show_walked && earlier.as_ref().is_some_and(|w| w.doc.is_some()) {
+        format!(
+            "An earlier program: today's is sync {}, to API version {}.",
+            nv.rules_sync, nv.rules_version
         )
     } else {
         format!(
@@ -231,11 +334,11 @@ pub fn node_rules(p: &Props) -> Html {
             <div class="tabs" role="tablist" aria-label="Which text">
                 { tab(View::Iptables) }{ tab(View::Ipvs) }{ tab(View::Conntrack) }
             </div>
-            <p class="panel-note" id="rules-status" data-hits={hit_count.to_string()}>{ status }{ for goto }</p>
+            <p class="panel-note" id="rules-status" data-hits={hit_count.to_string()}>{ status }{ for switch }{ for goto }</p>
             <p class="panel-note" id="rules-changes">{ changes }</p>
             // Keyed by the view, so switching tabs starts a fresh box at
             // the top rather than at the previous text's scroll position.
-            <RulesText key={view.command()} doc={doc} hits={Rc::new(hits)} mark={mark} label={format!("{} on {}", view.command(), p.node)} />
+            <RulesText key={view.command()} doc={doc} hits={Rc::new(shown_hits)} mark={mark} label={format!("{} on {}", view.command(), p.node)} />
         </section>
     }
 }

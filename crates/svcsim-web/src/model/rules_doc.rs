@@ -117,6 +117,33 @@ impl RulesDoc {
         self.lines.iter().filter(|l| l.changed).count()
     }
 
+    /// The rules of `self` that render the same text as the `hits` lines of
+    /// `walked`, an earlier program of the same node: where the rules a
+    /// packet matched are after a re-sync moved them (each line taken
+    /// once). Also how many of those rules have no line any more.
+    pub fn same_rules(
+        &self,
+        walked: &RulesDoc,
+        hits: &VecSet<RuleKey>,
+    ) -> (VecSet<RuleKey>, usize) {
+        let mut wanted: svcsim_core::vecmap::VecMap<&str, usize> = Default::default();
+        for l in &walked.lines {
+            if l.key.as_ref().is_some_and(|k| hits.contains(k)) {
+                *wanted.entry(l.text.as_str()).or_default() += 1;
+            }
+        }
+        let mut found = VecSet::new();
+        for l in &self.lines {
+            if let (Some(k), Some(n)) = (&l.key, wanted.get_mut(l.text.as_str())) {
+                if *n > 0 {
+                    *n -= 1;
+                    found.insert(k.clone());
+                }
+            }
+        }
+        (found, wanted.values().sum())
+    }
+
     /// How many lines render one of `hits`.
     pub fn hit_count(&self, hits: &VecSet<RuleKey>) -> usize {
         self.lines
@@ -170,6 +197,74 @@ mod tests {
             hits += keys.len();
         }
         assert!(hits > 0);
+    }
+
+    #[test]
+    fn hits_follow_their_rules_into_a_later_program() {
+        // rollout replaces microservice-one's pods from 10 s: rules that
+        // packets matched before the new pods took over, carried into the
+        // rules after.
+        let mut s = sim("rollout");
+        let mut walked = Vec::new();
+        while s
+            .next_event_time()
+            .is_some_and(|t| t <= SimTime::from_secs(20))
+        {
+            s.step();
+            for ev in s.drain_trace() {
+                let svcsim_core::sim::TraceKind::Hop(h) = ev.kind else {
+                    continue;
+                };
+                let svcsim_core::sim::trace::Place::Node { name, .. } = &h.from else {
+                    continue;
+                };
+                if h.decision
+                    .rules
+                    .iter()
+                    .any(|r| r.chain.starts_with("KUBE-SEP-"))
+                {
+                    walked.push((name.clone(), h.decision.clone()));
+                }
+            }
+        }
+        let mut carried = 0;
+        for (node, d) in walked {
+            let Some((_, before)) = s.node_rules_at(&node, d.rules_sync.expect("sync")) else {
+                continue; // older than the programs a node keeps
+            };
+            let before = RulesDoc::iptables(&before);
+            let now = RulesDoc::iptables(&s.node_rules(&node).expect("node"));
+            let keys: VecSet<RuleKey> = d
+                .rules
+                .iter()
+                .map(|r| (r.table.clone(), r.chain.clone(), r.index))
+                .collect();
+            assert_eq!(before.hit_count(&keys), keys.len());
+            let (moved, gone) = now.same_rules(&before, &keys);
+            assert_eq!(moved.len() + gone, keys.len());
+            assert_eq!(now.hit_count(&moved), moved.len());
+            // Each carried hit renders the same rule text as before.
+            let text = |d: &RulesDoc, k: &RuleKey| {
+                d.lines
+                    .iter()
+                    .find(|l| l.key.as_ref() == Some(k))
+                    .map(|l| l.text.clone())
+            };
+            for k in &moved {
+                let t = text(&now, k);
+                assert!(keys.iter().any(|o| text(&before, o) == t), "{k:?}");
+            }
+            // Some rules changed (a KUBE-SVC chain's probabilities, an
+            // endpoint's KUBE-SEP chain); the Service's entry did not.
+            if gone > 0 && !moved.is_empty() {
+                assert!(
+                    moved.iter().any(|(_, c, _)| c == "KUBE-SERVICES"),
+                    "{moved:?}"
+                );
+                carried += 1;
+            }
+        }
+        assert!(carried > 0, "no kept program lost the packet's endpoint");
     }
 
     #[test]
