@@ -253,8 +253,7 @@ fn walked_rules(session: &Session, out: &Path) -> Result<()> {
         return Err(format!(
             "the walked program highlights {n} rule(s) (today's {before_n}), DNAT {}",
             walked["dnat"]
-        )
-        .into());
+        ));
     }
     show(session, "node-rules")?;
     super::shot(session, out, "inspect-node-rules-walked");

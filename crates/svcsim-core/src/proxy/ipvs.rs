@@ -78,8 +78,65 @@ pub struct RealServer {
     pub addr: Endpoint4,
     /// kube-proxy always uses weight 1.
     pub weight: u32,
+    /// Established TCP connections (`ipvsadm`'s ActiveConn).
     pub active_conns: u32,
-    pub inactive_conns: u32,
+    /// Connections the kernel still has an entry for but that are not
+    /// established (InActConn): closed TCP connections in TIME_WAIT and
+    /// every UDP flow, each until its entry times out. As (expiry, count),
+    /// one bucket per whole second, oldest first.
+    pub inactive: std::collections::VecDeque<(SimTime, u32)>,
+}
+
+/// How long the kernel keeps an IPVS connection entry that no longer
+/// counts as active: a closed TCP connection stays in TIME_WAIT for
+/// 2 minutes (net/netfilter/ipvs/ip_vs_proto_tcp.c, `tcp_timeouts`,
+/// `IP_VS_TCP_S_TIME_WAIT`), a UDP flow for 5 minutes after its last packet
+/// (ip_vs_proto_udp.c, `udp_timeouts`, `IP_VS_UDP_S_NORMAL`). kube-proxy
+/// leaves both alone unless `--ipvs-tcpfin-timeout` / `--ipvs-udp-timeout`
+/// are set.
+fn inactive_timeout(proto: Protocol) -> SimDuration {
+    match proto {
+        Protocol::Udp => SimDuration::from_secs(300),
+        _ => SimDuration::from_secs(120),
+    }
+}
+
+impl RealServer {
+    /// InActConn at `now`.
+    pub fn inactive_conns(&self, now: SimTime) -> u32 {
+        self.inactive
+            .iter()
+            .filter(|(t, _)| *t > now)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// One more inactive entry, gone at `until` (rounded up to the second).
+    fn add_inactive(&mut self, until: SimTime) {
+        let sec = SimTime::from_secs(until.0.div_ceil(1_000_000_000));
+        match self.inactive.back_mut() {
+            Some((t, n)) if *t == sec => *n += 1,
+            _ => self.inactive.push_back((sec, 1)),
+        }
+    }
+
+    /// Drop the entries that timed out by `now`.
+    fn expire(&mut self, now: SimTime) {
+        while self.inactive.front().is_some_and(|(t, _)| *t <= now) {
+            self.inactive.pop_front();
+        }
+    }
+
+    /// `ip_vs_lc`'s overhead: active connections weigh 256 inactive ones
+    /// (ip_vs_dest_conn_overhead in include/net/ip_vs.h).
+    fn overhead(&self) -> u64 {
+        (u64::from(self.active_conns) << 8)
+            + self
+                .inactive
+                .iter()
+                .map(|(_, n)| u64::from(*n))
+                .sum::<u64>()
+    }
 }
 
 /// One IPVS virtual server.
@@ -292,7 +349,7 @@ fn add_service_port(
                 addr: sp.endpoints[i].addr,
                 weight: 1,
                 active_conns: 0,
-                inactive_conns: 0,
+                inactive: Default::default(),
             })
             .collect()
     };
@@ -836,7 +893,10 @@ impl IpvsState {
     /// then refuses the connection). With ClientIP affinity (persistence), a
     /// client seen within the timeout gets its previous real server again.
     pub fn schedule(&mut self, vs: usize, src: Ipv4Addr, now: SimTime) -> Option<Endpoint4> {
-        let v = self.virtual_servers.get(vs)?;
+        for r in &mut self.virtual_servers.get_mut(vs)?.real_servers {
+            r.expire(now);
+        }
+        let v = &self.virtual_servers[vs];
         let usable: Vec<usize> = (0..v.real_servers.len())
             .filter(|&i| v.real_servers[i].weight > 0)
             .collect();
@@ -851,7 +911,7 @@ impl IpvsState {
                 let still_there = usable.iter().any(|&i| v.real_servers[i].addr == ep);
                 if still_there && now.since(last) <= t {
                     self.persistence.insert((vs, src), (ep, now));
-                    self.count(vs, ep);
+                    self.count(vs, ep, now);
                     return Some(ep);
                 }
             }
@@ -881,15 +941,11 @@ impl IpvsState {
                 usable[k]
             }
             Scheduler::Lc => {
-                let load = |i: usize| {
-                    let r = &v.real_servers[i];
-                    (u64::from(r.active_conns) << 8) + u64::from(r.inactive_conns)
-                };
                 // min_by_key keeps the first of equal loads.
                 usable
                     .iter()
                     .copied()
-                    .min_by_key(|&i| load(i))
+                    .min_by_key(|&i| v.real_servers[i].overhead())
                     .unwrap_or(usable[0])
             }
             Scheduler::Sh => {
@@ -901,7 +957,7 @@ impl IpvsState {
         if timeout.is_some() {
             self.persistence.insert((vs, src), (ep, now));
         }
-        self.count(vs, ep);
+        self.count(vs, ep, now);
         Some(ep)
     }
 
@@ -929,7 +985,7 @@ impl IpvsState {
             for r in &mut self.virtual_servers[i].real_servers {
                 if let Some(or) = ov.real_servers.iter().find(|o| o.addr == r.addr) {
                     r.active_conns = or.active_conns;
-                    r.inactive_conns = or.inactive_conns;
+                    r.inactive = or.inactive.clone();
                 }
             }
         }
@@ -940,32 +996,52 @@ impl IpvsState {
         }
     }
 
-    fn count(&mut self, vs: usize, ep: Endpoint4) {
+    /// A new connection to `ep`. A TCP one counts as active (the kernel
+    /// counts it inactive until the handshake completes,
+    /// ip_vs_proto_tcp.c `set_tcp_state`; svcsim skips that millisecond).
+    /// A UDP flow never becomes active: every IPVS connection starts
+    /// inactive (ip_vs_ctl.c `__ip_vs_update_dest` sets
+    /// `IP_VS_CONN_F_INACTIVE` on the destination's connections) and only
+    /// TCP's state machine moves it, so a UDP flow counts in InActConn
+    /// until it times out.
+    fn count(&mut self, vs: usize, ep: Endpoint4, now: SimTime) {
+        let proto = self.virtual_servers[vs].proto;
         if let Some(r) = self.virtual_servers[vs]
             .real_servers
             .iter_mut()
             .find(|r| r.addr == ep)
         {
-            r.active_conns += 1;
+            match proto {
+                Protocol::Udp => r.add_inactive(now + inactive_timeout(proto)),
+                _ => r.active_conns += 1,
+            }
         }
     }
 
-    /// A connection to `ep` through `vs` ended: it stops counting as active
-    /// (IPVS keeps it as inactive until its entry times out; svcsim drops it).
-    pub fn release(&mut self, vs: usize, ep: Endpoint4) {
-        if let Some(r) = self
-            .virtual_servers
-            .get_mut(vs)
-            .and_then(|v| v.real_servers.iter_mut().find(|r| r.addr == ep))
-        {
-            r.active_conns = r.active_conns.saturating_sub(1);
+    /// A TCP connection to `ep` through `vs` closed at `now`: it leaves
+    /// ActiveConn for InActConn until its TIME_WAIT entry times out
+    /// (`set_tcp_state` moves it when the state leaves ESTABLISHED). A UDP
+    /// flow's entry simply times out.
+    pub fn release(&mut self, vs: usize, ep: Endpoint4, now: SimTime) {
+        let Some(v) = self.virtual_servers.get_mut(vs) else {
+            return;
+        };
+        let proto = v.proto;
+        if proto == Protocol::Udp {
+            return;
+        }
+        if let Some(r) = v.real_servers.iter_mut().find(|r| r.addr == ep) {
+            if r.active_conns > 0 {
+                r.active_conns -= 1;
+                r.add_inactive(now + inactive_timeout(proto));
+            }
         }
     }
 
     /// `ipvsadm -Ln` text. Virtual servers are sorted by protocol, address
     /// and port (the kernel lists them in hash order; svcsim picks a stable
     /// one).
-    pub fn render_ipvsadm(&self) -> String {
+    pub fn render_ipvsadm(&self, now: SimTime) -> String {
         let mut out = String::new();
         out.push_str("IP Virtual Server version 1.2.1 (size=4096)\n");
         out.push_str("Prot LocalAddress:Port Scheduler Flags\n");
@@ -991,7 +1067,7 @@ impl IpvsState {
                     "Masq",
                     r.weight,
                     r.active_conns,
-                    r.inactive_conns
+                    r.inactive_conns(now)
                 );
             }
         }
@@ -1066,11 +1142,33 @@ mod tests {
             .find(Protocol::Tcp, Ipv4Addr::new(10, 96, 0, 10), 80)
             .unwrap();
         let src = Ipv4Addr::new(10, 0, 0, 9);
-        let a = st.schedule(vs, src, SimTime::ZERO).unwrap();
-        let b = st.schedule(vs, src, SimTime::ZERO).unwrap();
-        assert_ne!(a, b);
-        st.release(vs, a);
-        assert_eq!(st.schedule(vs, src, SimTime::ZERO), Some(a));
+        let t = SimTime::ZERO;
+        let a = st.schedule(vs, src, t).unwrap();
+        let b = st.schedule(vs, src, t).unwrap();
+        let c = st.schedule(vs, src, t).unwrap();
+        assert_eq!([a, b, c].iter().collect::<VecSet<_>>().len(), 3);
+        // a closes: one inactive entry (1) against b's and c's active one
+        // (256 each), so a is least loaded...
+        st.release(vs, a, t);
+        assert_eq!(st.schedule(vs, src, t), Some(a));
+        // ...and now carries 257 against 256: b is next, the first of
+        // the equal ones.
+        assert_eq!(st.schedule(vs, src, t), Some(b));
+        let rs = |st: &IpvsState, now| {
+            st.virtual_servers[vs]
+                .real_servers
+                .iter()
+                .map(|r| (r.active_conns, r.inactive_conns(now)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rs(&st, t), [(1, 1), (2, 0), (1, 0)]);
+        // The TIME_WAIT entry lasts 120 s.
+        assert_eq!(rs(&st, SimTime::from_secs(119)), [(1, 1), (2, 0), (1, 0)]);
+        assert_eq!(rs(&st, SimTime::from_secs(120)), [(1, 0), (2, 0), (1, 0)]);
+        assert!(st.render_ipvsadm(t).contains(&format!(
+            "  -> {:<28} Masq    1      1          1",
+            a.to_string()
+        )));
 
         let mut sh = generate(&s, &e, &facts(), Scheduler::Sh);
         let first = sh.schedule(vs, src, SimTime::ZERO);
@@ -1149,7 +1247,7 @@ mod tests {
     fn ipvsadm_rendering() {
         let (s, e) = objects(1, true);
         let st = generate(&s, &e, &facts(), Scheduler::Rr);
-        let text = st.render_ipvsadm();
+        let text = st.render_ipvsadm(SimTime::ZERO);
         assert!(text.contains("TCP  10.96.0.10:80 rr persistent 10800\n  -> 10.244.0.1:8080              Masq    1      0          0         \n"), "{text}");
         assert!(text.contains("TCP  192.168.0.2:30080 rr persistent 10800\n"));
         let rules = st.rules.render_save();

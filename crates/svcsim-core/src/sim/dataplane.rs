@@ -68,6 +68,10 @@ pub(crate) struct Request {
     pub proto: Protocol,
     /// Node whose conntrack holds the connection's NAT.
     pub nat_node: Option<NodeId>,
+    /// The (src, dst) that node's conntrack entry is keyed by: the packet
+    /// as it arrived there, e.g. NodeIP:NodePort behind a load balancer
+    /// rather than the LB address the client called.
+    pub ct_orig: Option<(Endpoint4, Endpoint4)>,
     /// The LB the connection came through.
     pub lb: Option<SvcId>,
     /// Addresses after NAT, as the server sees them.
@@ -211,6 +215,7 @@ impl Sim {
             src: Endpoint4 { ip: src_ip, port },
             proto: Protocol::Tcp,
             nat_node: None,
+            ct_orig: None,
             lb: None,
             nat_src: unspecified,
             nat_dst: unspecified,
@@ -243,6 +248,7 @@ impl Sim {
                 req.dst = k.dst;
                 req.service = k.service.clone();
                 req.nat_node = Some(k.nat_node);
+                req.ct_orig = Some(k.ct_orig);
                 req.nat_src = k.nat_src;
                 req.nat_dst = k.nat_dst;
                 req.pod = k.pod;
@@ -828,6 +834,7 @@ impl Sim {
                     if pkt.kind != PacketKind::DnsQuery {
                         if let Some(r) = self.requests.get_mut(&id) {
                             r.nat_node = Some(n);
+                            r.ct_orig = Some((src_before, dst_before));
                         }
                     }
                 }
@@ -1180,7 +1187,9 @@ impl Sim {
                 let conn = Conn {
                     src: r.src,
                     dst: r.dst,
+                    proto: r.proto,
                     nat_node: nat,
+                    ct_orig: r.ct_orig.unwrap_or((r.src, r.dst)),
                     nat_src: r.nat_src,
                     nat_dst: r.nat_dst,
                     pod: r.pod,
@@ -1340,15 +1349,41 @@ impl Sim {
         }
     }
 
-    /// Close every keep-alive connection to a pod (it went away).
+    /// Close every keep-alive connection to a pod (it went away). Idle
+    /// ones close now, with their conntrack entries; busy ones when their
+    /// request ends.
     pub(crate) fn close_conns_to(&mut self, p: PodId) {
-        for c in &mut self.clients {
-            c.conns.retain(|k| k.pod != Some(p) || k.busy);
+        let mut closed = Vec::new();
+        for (ci, c) in self.clients.iter_mut().enumerate() {
+            // Slot numbers of the connections kept, for the requests that
+            // hold one (always a busy, so kept, connection).
+            let mut slot = Vec::with_capacity(c.conns.len());
+            let mut kept = 0;
+            c.conns.retain(|k| {
+                let idle = k.pod == Some(p) && !k.busy;
+                slot.push(kept);
+                if idle {
+                    closed.push((k.nat_node, k.ct_orig, k.proto));
+                } else {
+                    kept += 1;
+                }
+                !idle
+            });
+            if kept < slot.len() {
+                for r in self.requests.values_mut() {
+                    if r.client.idx() == ci {
+                        r.conn = r.conn.map(|s| slot[s]);
+                    }
+                }
+            }
             for k in &mut c.conns {
                 if k.pod == Some(p) {
                     k.pod = None;
                 }
             }
+        }
+        for (n, (src, dst), proto) in closed {
+            self.conntrack_forget(n, src, dst, proto);
         }
     }
 
@@ -1445,11 +1480,15 @@ impl Sim {
         }
         let cl = &mut self.clients[c.idx()];
         cl.in_flight = cl.in_flight.saturating_sub(1);
+        // A connection of its own closes with the request; a kept-alive one
+        // when it failed or its pod went away.
+        let mut closed = r.conn.is_none() || outcome != Outcome::Ok;
         if let Some(slot) = r.conn {
             if let Some(k) = cl.conns.get_mut(slot) {
                 k.busy = false;
                 if outcome != Outcome::Ok || k.pod.is_none() {
                     // A failed or orphaned connection is closed.
+                    closed = true;
                     cl.conns.remove(slot);
                     for req in self.requests.values_mut() {
                         if req.client == c {
@@ -1463,11 +1502,10 @@ impl Sim {
                 }
             }
         }
-        if let Some(n) = r.nat_node {
-            if r.conn.is_none() || outcome != Outcome::Ok {
-                // The connection closed: forget its conntrack entry.
-                self.conntrack_forget(n, r.src, r.dst, r.proto);
-            }
+        if let (Some(n), true) = (r.nat_node, closed) {
+            // The connection closed: forget its conntrack entry.
+            let (src, dst) = r.ct_orig.unwrap_or((r.src, r.dst));
+            self.conntrack_forget(n, src, dst, r.proto);
         }
         let cl = &self.clients[c.idx()];
         if cl.spec.concurrency > 0 {

@@ -286,7 +286,7 @@ impl Sim {
             // sync and the next use, the one the next program takes over.
             if let Some(st) = kp.ipvs.as_mut().or(kp.ipvs_before.as_mut()) {
                 if let Some(vs) = st.find(proto, dst.ip, dst.port) {
-                    st.release(vs, ep);
+                    st.release(vs, ep, now);
                 }
             }
         }
@@ -357,7 +357,8 @@ impl Sim {
     /// sync, whatever the current mode).
     pub fn ipvsadm_text(&mut self, node: &str) -> Option<String> {
         let n = self.node_by_name(node)?;
-        (n.idx() < self.proxies.len()).then(|| self.node_ipvs(n).render_ipvsadm())
+        let now = self.now;
+        (n.idx() < self.proxies.len()).then(|| self.node_ipvs(n).render_ipvsadm(now))
     }
 
     /// CoreDNS's answer for a name, from the API server's current state

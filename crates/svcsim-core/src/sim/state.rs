@@ -206,8 +206,11 @@ impl SvcState {
 pub struct Conn {
     pub src: crate::net::Endpoint4,
     pub dst: crate::net::Endpoint4,
+    pub proto: crate::net::Protocol,
     /// Node where the connection's conntrack entry lives.
     pub nat_node: NodeId,
+    /// The (src, dst) that entry is keyed by (`Request::ct_orig`).
+    pub ct_orig: (crate::net::Endpoint4, crate::net::Endpoint4),
     /// The addresses after NAT (what conntrack rewrites to).
     pub nat_src: crate::net::Endpoint4,
     pub nat_dst: crate::net::Endpoint4,

@@ -9,6 +9,7 @@ use crate::CliError;
 use svcsim_core::model::{EndpointSlice, Object, Service};
 use svcsim_core::net::{Cidr, Ipv4Addr};
 use svcsim_core::proxy::{iptables, ipvs, NodeFacts};
+use svcsim_core::SimTime;
 
 /// The node kube-proxy runs on, as flags.
 #[derive(clap::Args, Debug)]
@@ -125,7 +126,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     args.scheduler
                 ))
             })?;
-            ipvs::generate(&services, &slices, &facts, sched).render_ipvsadm()
+            // No traffic has flowed: every counter is zero at any time.
+            ipvs::generate(&services, &slices, &facts, sched).render_ipvsadm(SimTime::ZERO)
         }
     };
     print!("{text}");
