@@ -7,6 +7,7 @@
 
 pub mod decimal;
 pub mod dns;
+pub mod fixed_hash;
 pub mod model;
 pub mod net;
 pub mod netpol;

@@ -10,13 +10,15 @@
 //! passes; nothing reads a clock.
 //!
 //! [`Table::clean_stale_udp`] is kube-proxy's `CleanStaleEntries`
-//! (pkg/proxy/conntrack/cleanup.go). Storage is `BTreeMap`s keyed by entry id
-//! and tuples, so listing order is deterministic.
+//! (pkg/proxy/conntrack/cleanup.go). Entries live in a `BTreeMap` by id, so
+//! listing order is creation order; the two tuple indexes, only ever looked
+//! up, are [`FixedMap`]s.
 
 use super::{service_ports, NodeFacts};
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
 use crate::time::{SimDuration, SimTime};
+use crate::fixed_hash::FixedMap;
 use crate::vecmap::VecSet;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -128,8 +130,8 @@ impl Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     entries: BTreeMap<u64, Entry>,
-    by_original: BTreeMap<Tuple, u64>,
-    by_reply: BTreeMap<Tuple, u64>,
+    by_original: FixedMap<Tuple, u64>,
+    by_reply: FixedMap<Tuple, u64>,
     next_id: u64,
 }
 
