@@ -15,10 +15,10 @@
 //! up, are [`FixedMap`]s.
 
 use super::{service_ports, NodeFacts};
+use crate::fixed_hash::FixedMap;
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
 use crate::time::{SimDuration, SimTime};
-use crate::fixed_hash::FixedMap;
 use crate::vecmap::VecSet;
 use std::collections::BTreeMap;
 use std::fmt::Write;

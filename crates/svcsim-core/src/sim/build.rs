@@ -65,7 +65,7 @@ impl Sim {
         let mut sim = Sim {
             now: SimTime::ZERO,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: Default::default(),
             nodes: Vec::new(),
             proxies: Vec::new(),
             pods: Vec::new(),

@@ -227,7 +227,7 @@ impl Sim {
             outside: false,
             tunnel: false,
         };
-        self.schedule_in(timeout, Ev::Deadline(id));
+        self.schedule_lane(timeout, Ev::Deadline(id));
         // A spec that passed `parse_target` at build time parses again.
         let target = match self.parse_target(&self.clients[c.idx()].spec) {
             Ok(t) => t,

@@ -19,6 +19,7 @@ mod dataplane;
 mod invariants;
 mod kproxy;
 pub mod metrics;
+pub(crate) mod queue;
 mod state;
 pub mod trace;
 mod view;
@@ -36,8 +37,7 @@ use crate::rng::Stream;
 use crate::scenario::ScenarioSpec;
 use crate::time::{SimDuration, SimTime};
 use crate::vecmap::VecMap;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Something scheduled to happen.
@@ -64,29 +64,6 @@ pub(crate) enum Ev {
     Packet(Box<dataplane::Packet>),
     ServeDone(PodId, u64, u32),
     Deadline(u64),
-}
-
-#[derive(Clone, Debug)]
-struct Scheduled {
-    at: SimTime,
-    seq: u64,
-    ev: Ev,
-}
-impl PartialEq for Scheduled {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
 }
 
 /// The API server's view of Services and EndpointSlices at one moment,
@@ -140,7 +117,7 @@ pub struct Sim {
     pub(crate) spec: ScenarioSpec,
     pub(crate) now: SimTime,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: queue::EventQueue,
     pub(crate) nodes: Vec<NodeState>,
     pub(crate) proxies: Vec<KubeProxy>,
     pub(crate) pods: Vec<PodState>,
@@ -206,7 +183,7 @@ impl Sim {
 
     /// Time of the next pending event, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.peek().map(|Reverse(s)| s.at)
+        self.queue.peek_time()
     }
 
     /// Number of events processed so far.
@@ -221,7 +198,7 @@ impl Sim {
 
     /// Process the next event. Returns false when nothing is pending.
     pub fn step(&mut self) -> bool {
-        let Some(Reverse(s)) = self.queue.pop() else {
+        let Some(s) = self.queue.pop() else {
             return false;
         };
         debug_assert!(s.at >= self.now, "time went backwards");
@@ -234,8 +211,8 @@ impl Sim {
     /// Process every event up to and including time `t`, then set the clock
     /// to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(Reverse(s)) = self.queue.peek() {
-            if s.at > t {
+        while let Some(at) = self.queue.peek_time() {
+            if at > t {
                 break;
             }
             self.step();
@@ -269,7 +246,16 @@ impl Sim {
     pub(crate) fn schedule(&mut self, at: SimTime, ev: Ev) {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { at, seq, ev }));
+        self.queue.push(queue::Scheduled { at, seq, ev });
+    }
+
+    /// Schedule `ev` a fixed `d` from now in a FIFO lane of the queue
+    /// (request deadlines: one lane per timeout).
+    pub(crate) fn schedule_lane(&mut self, d: SimDuration, ev: Ev) {
+        let seq = self.seq;
+        self.seq += 1;
+        let at = self.now + d;
+        self.queue.push_after(d, queue::Scheduled { at, seq, ev });
     }
 
     pub(crate) fn schedule_in(&mut self, d: SimDuration, ev: Ev) {
