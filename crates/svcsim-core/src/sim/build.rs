@@ -96,6 +96,8 @@ impl Sim {
             topology_epoch: 0,
             vip_cache: None,
             dns_cache: None,
+            dns_answers: Default::default(),
+            search_lists: Vec::new(),
             served_by_dead: 0,
             pods_by_label: VecMap::new(),
             netpol_cache: None,

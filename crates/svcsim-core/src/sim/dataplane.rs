@@ -59,8 +59,9 @@ pub(crate) struct Request {
     pub client: ClientId,
     pub started: SimTime,
     pub phase: Phase,
-    /// Remaining DNS candidates (the current one first).
-    pub dns_names: Vec<String>,
+    /// The resolver's candidate names, and which one is being asked.
+    pub dns_names: Arc<[String]>,
+    pub dns_next: usize,
     pub dns_src: Endpoint4,
     /// The address the client connects to (a VIP, a pod IP, NodeIP:NodePort).
     pub dst: Endpoint4,
@@ -83,7 +84,7 @@ pub(crate) struct Request {
     pub conn: Option<usize>,
     /// A silent failure seen on the way (drop, blackhole): reported when
     /// the client gives up.
-    pub lost: Option<(Outcome, String, Place)>,
+    pub lost: Option<(Outcome, String, Option<Loc>)>,
     /// The pod is serving it (for resets when the pod dies).
     pub at_pod: Option<PodId>,
     /// Talking to the outside world (ExternalName target).
@@ -162,6 +163,14 @@ impl Sim {
         self.start_request(c);
     }
 
+    /// Where client `c` is: its pod, or itself when outside the cluster.
+    fn client_loc(&self, c: ClientId) -> Loc {
+        match self.clients[c.idx()].pod {
+            Some(p) => Loc::Pod(p),
+            None => Loc::Client(c),
+        }
+    }
+
     fn client_place(&self, c: ClientId) -> Place {
         let cl = &self.clients[c.idx()];
         match cl.pod {
@@ -209,7 +218,8 @@ impl Sim {
             client: c,
             started: self.now,
             phase: Phase::Connect,
-            dns_names: Vec::new(),
+            dns_names: Arc::new([]),
+            dns_next: 0,
             dns_src: unspecified,
             dst: unspecified,
             src: Endpoint4 { ip: src_ip, port },
@@ -233,7 +243,7 @@ impl Sim {
             Ok(t) => t,
             Err(e) => {
                 self.requests.insert(id, req);
-                let at = self.client_place(c);
+                let at = self.client_loc(c);
                 self.end_request(id, Outcome::Refused, e, at);
                 return;
             }
@@ -267,8 +277,7 @@ impl Sim {
             }
             Target::Name { host, port } => {
                 req.phase = Phase::Dns;
-                let ns = self.clients[c.idx()].spec.namespace.clone();
-                req.dns_names = self.search_candidates(&host, &ns);
+                req.dns_names = self.client_search_list(c, &host);
                 req.dst = Endpoint4 {
                     ip: Ipv4Addr::UNSPECIFIED,
                     port,
@@ -293,7 +302,7 @@ impl Sim {
                     .and_then(|p| p.node_port);
                 let Some(np) = np else {
                     self.requests.insert(id, req);
-                    let at = self.client_place(c);
+                    let at = self.client_loc(c);
                     self.end_request(
                         id,
                         Outcome::Refused,
@@ -346,7 +355,7 @@ impl Sim {
                 req.service = Some(self.services[s.idx()].key());
                 self.requests.insert(id, req);
                 let Some(ip) = ip else {
-                    let at = self.client_place(c);
+                    let at = self.client_loc(c);
                     self.end_request(
                         id,
                         Outcome::Dropped,
@@ -376,7 +385,7 @@ impl Sim {
     /// rules, no load balancing, no failover: when the pod goes, the
     /// forward is gone ("lost connection to pod").
     fn port_forward(&mut self, id: u64, c: ClientId, s: SvcId) {
-        let at = self.client_place(c);
+        let at = self.client_loc(c);
         let picked = match self.clients[c.idx()].forward_pod {
             Some(p) => p,
             None => {
@@ -493,7 +502,7 @@ impl Sim {
         }
         let c = req.client;
         self.requests.insert(id, req.clone());
-        let at = self.client_place(c);
+        let at = self.client_loc(c);
         self.end_request(id, Outcome::Refused, format!("no Service {svc}"), at);
         None
     }
@@ -583,7 +592,7 @@ impl Sim {
             Loc::Node(self.client_node(c))
         } else if let Some(n) = self.nodes.iter().position(|n| n.ip == r.dst.ip) {
             if !self.spec.cluster.node_network_routable {
-                let at = self.client_place(c);
+                let at = self.client_loc(c);
                 let ip = r.dst.ip;
                 self.lose(
                     id,
@@ -599,7 +608,7 @@ impl Sim {
                 // An external client reaching a pod IP directly cannot: pod
                 // IPs are not routable from the Internet.
                 Some(_) | None => {
-                    let at = self.client_place(c);
+                    let at = self.client_loc(c);
                     self.lose(
                         id,
                         Outcome::Timeout,
@@ -727,7 +736,7 @@ impl Sim {
             .filter_map(|r| crate::net::Cidr::parse(r))
             .collect();
         if !ranges.is_empty() && !ranges.iter().any(|c| c.contains(pkt.src.ip)) {
-            let at = self.place(Loc::Lb(s));
+            let at = Loc::Lb(s);
             self.lose(
                 id,
                 Outcome::Dropped,
@@ -737,7 +746,7 @@ impl Sim {
             return;
         }
         if svc.lb_healthy.is_empty() {
-            let at = self.place(Loc::Lb(s));
+            let at = Loc::Lb(s);
             self.lose(
                 id,
                 Outcome::Dropped,
@@ -757,7 +766,7 @@ impl Sim {
                 .and_then(|p| p.node_port)
         });
         let Some(np) = port else {
-            let at = self.place(Loc::Lb(s));
+            let at = Loc::Lb(s);
             self.lose(
                 id,
                 Outcome::Dropped,
@@ -796,7 +805,7 @@ impl Sim {
     fn at_node(&mut self, n: NodeId, mut pkt: Packet) {
         let id = pkt.req;
         if !self.nodes[n.idx()].up {
-            let at = self.place(Loc::Node(n));
+            let at = Loc::Node(n);
             self.lose(
                 id,
                 Outcome::Timeout,
@@ -842,7 +851,7 @@ impl Sim {
                     reason,
                     decision: d,
                 } => {
-                    let at = self.place(Loc::Node(n));
+                    let at = Loc::Node(n);
                     let _ = d;
                     self.end_request(id, Outcome::Refused, reason, at);
                     return;
@@ -852,7 +861,7 @@ impl Sim {
                     decision: d,
                 } => {
                     let _ = d;
-                    let at = self.place(Loc::Node(n));
+                    let at = Loc::Node(n);
                     self.lose(id, Outcome::Dropped, reason, at);
                     return;
                 }
@@ -884,7 +893,7 @@ impl Sim {
                     self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
                 }
                 None => {
-                    let at = self.place(Loc::Node(n));
+                    let at = Loc::Node(n);
                     self.lose(
                         id,
                         Outcome::Timeout,
@@ -905,7 +914,7 @@ impl Sim {
                     pkt.to = Loc::Outside;
                     self.emit_hop(Loc::Node(n), &pkt, src_before, dst_before, decision);
                 } else {
-                    let at = self.place(Loc::Node(n));
+                    let at = Loc::Node(n);
                     self.lose(
                         id,
                         Outcome::Timeout,
@@ -943,8 +952,8 @@ impl Sim {
             None => true,
             Some(reason) => {
                 let at = match dst_pod {
-                    Some(p) => self.place(Loc::Pod(p)),
-                    None => self.place(Loc::Node(n)),
+                    Some(p) => Loc::Pod(p),
+                    None => Loc::Node(n),
                 };
                 self.lose(id, Outcome::Dropped, reason, at);
                 false
@@ -962,7 +971,7 @@ impl Sim {
         }
         let pod = &self.pods[p.idx()];
         if !pod.has_sandbox() || !self.nodes[node.idx()].up {
-            let at = self.place(Loc::Pod(p));
+            let at = Loc::Pod(p);
             self.lose(id, Outcome::Timeout, "pod is gone (stale rule)".into(), at);
             return;
         }
@@ -974,7 +983,7 @@ impl Sim {
         match pkt.kind {
             PacketKind::DnsQuery => {
                 if !self.pods[p.idx()].accepting() {
-                    let at = self.place(Loc::Pod(p));
+                    let at = Loc::Pod(p);
                     self.lose(id, Outcome::Timeout, "CoreDNS pod not running".into(), at);
                     return;
                 }
@@ -1020,7 +1029,7 @@ impl Sim {
             }
             PacketKind::Request => {
                 if !self.pods[p.idx()].accepting() {
-                    let at = self.place(Loc::Pod(p));
+                    let at = Loc::Pod(p);
                     self.end_request(
                         id,
                         Outcome::Reset,
@@ -1037,11 +1046,7 @@ impl Sim {
 
     fn send_reset(&mut self, p: PodId, pkt: &Packet, reason: String) {
         if let Some(r) = self.requests.get_mut(&pkt.req) {
-            r.lost = Some((
-                Outcome::Refused,
-                reason,
-                Place::Nowhere { ip: String::new() },
-            ));
+            r.lost = Some((Outcome::Refused, reason, None));
         }
         let node = self.pods[p.idx()].node;
         self.send_reply(Loc::Pod(p), node, pkt, PacketKind::Reset);
@@ -1146,7 +1151,6 @@ impl Sim {
             return;
         };
         let c = r.client;
-        let at = self.client_place(c);
         match pkt.kind {
             PacketKind::DnsReply => self.on_dns_reply(id),
             PacketKind::Reset => {
@@ -1155,6 +1159,7 @@ impl Sim {
                     .as_ref()
                     .map(|l| l.1.clone())
                     .unwrap_or_else(|| "connection refused".into());
+                let at = self.client_loc(c);
                 self.end_request(id, Outcome::Refused, reason, at);
             }
             PacketKind::SynAck => {
@@ -1169,6 +1174,7 @@ impl Sim {
                 } else {
                     "served".to_string()
                 };
+                let at = self.client_loc(c);
                 self.end_request(id, Outcome::Ok, reason, at);
             }
             _ => {}
@@ -1220,7 +1226,7 @@ impl Sim {
         let Some(r) = self.requests.get(&id) else {
             return;
         };
-        let qname = r.dns_names.first().cloned().unwrap_or_default();
+        let qname = r.dns_names.get(r.dns_next).cloned().unwrap_or_default();
         let c = r.client;
         match self.dns_answer(&qname) {
             kproxy::DnsAnswer::Ip(ip) => {
@@ -1253,9 +1259,9 @@ impl Sim {
                     .requests
                     .get_mut(&id)
                     .expect("request exists: checked above");
-                r.dns_names.remove(0);
-                if r.dns_names.is_empty() {
-                    let at = self.client_place(c);
+                r.dns_next += 1;
+                if r.dns_next >= r.dns_names.len() {
+                    let at = self.client_loc(c);
                     self.end_request(id, Outcome::Nxdomain, "NXDOMAIN".into(), at);
                 } else {
                     let port = self.clients[c.idx()].ephemeral_port();
@@ -1284,7 +1290,7 @@ impl Sim {
         } else if (pod.queue.len() as u32) < pod.workload.queue_limit {
             pod.queue.push_back(id);
         } else {
-            let at = self.place(Loc::Pod(p));
+            let at = Loc::Pod(p);
             self.end_request(
                 id,
                 Outcome::Reset,
@@ -1343,7 +1349,7 @@ impl Sim {
         pod.busy = 0;
         pod.queue.clear();
         pod.serve_epoch += 1;
-        let at = self.place(Loc::Pod(p));
+        let at = Loc::Pod(p);
         for id in held {
             self.end_request(id, Outcome::Reset, reason.to_string(), at.clone());
         }
@@ -1391,7 +1397,7 @@ impl Sim {
 
     /// A packet vanished (dropped, blackholed). The client only notices at
     /// its deadline; remember why.
-    fn lose(&mut self, id: u64, outcome: Outcome, reason: String, at: Place) {
+    fn lose(&mut self, id: u64, outcome: Outcome, reason: String, at: Loc) {
         let Some(r) = self.requests.get_mut(&id) else {
             return;
         };
@@ -1399,15 +1405,16 @@ impl Sim {
             return;
         }
         // The copies for the trace line only when a trace is recorded.
-        let line = self.tracing.then(|| TraceKind::Lost {
-            request: id,
-            outcome,
-            reason: reason.clone(),
-            at: at.clone(),
-        });
-        r.lost = Some((outcome, reason, at));
-        if let Some(line) = line {
-            self.record(line);
+        let traced = self.tracing.then(|| reason.clone());
+        r.lost = Some((outcome, reason, Some(at)));
+        if let Some(reason) = traced {
+            let at = self.place(at);
+            self.record(TraceKind::Lost {
+                request: id,
+                outcome,
+                reason,
+                at,
+            });
         }
     }
 
@@ -1425,7 +1432,7 @@ impl Sim {
                     "no response within {}s",
                     self.clients[c.idx()].spec.timeout.as_secs()
                 ),
-                self.client_place(c),
+                Some(self.client_loc(c)),
             ),
         };
         // A kept-alive connection that timed out is abandoned.
@@ -1446,10 +1453,18 @@ impl Sim {
                 }
             }
         }
-        self.end_request(id, outcome, reason, at);
+        self.end_request_at(id, outcome, reason, at);
     }
 
-    pub(crate) fn end_request(&mut self, id: u64, outcome: Outcome, reason: String, at: Place) {
+    /// End a request where it failed or finished. The place is named only
+    /// for the trace.
+    pub(crate) fn end_request(&mut self, id: u64, outcome: Outcome, reason: String, at: Loc) {
+        self.end_request_at(id, outcome, reason, Some(at));
+    }
+
+    /// `end_request` with `None` for the nowhere of a reset whose place
+    /// was not known.
+    fn end_request_at(&mut self, id: u64, outcome: Outcome, reason: String, at: Option<Loc>) {
         let Some(r) = self.requests.remove(&id) else {
             return;
         };
@@ -1466,6 +1481,10 @@ impl Sim {
         if self.tracing {
             let seen_src =
                 (r.nat_src.ip != Ipv4Addr::UNSPECIFIED).then(|| r.nat_src.ip.to_string());
+            let at = match at {
+                Some(l) => self.place(l),
+                None => Place::Nowhere { ip: String::new() },
+            };
             self.record(TraceKind::End(RequestEnd {
                 request: id,
                 client: c.0,

@@ -44,6 +44,14 @@ impl NatResult {
     }
 }
 
+/// A zone's A answer for one name, kept per API version: the addresses,
+/// and the outside host when it came through an ExternalName CNAME.
+#[derive(Clone, Debug)]
+pub(crate) enum CachedAnswer {
+    NxDomain,
+    Ips(Arc<[Ipv4Addr]>, Option<Arc<str>>),
+}
+
 /// A DNS answer as the client uses it.
 pub(crate) enum DnsAnswer {
     Ip(Ipv4Addr),
@@ -365,10 +373,37 @@ impl Sim {
     /// (CoreDNS watches Services and EndpointSlices directly, so unlike
     /// kube-proxy it has no sync lag worth modelling).
     pub(crate) fn dns_answer(&mut self, qname: &str) -> DnsAnswer {
+        let version = self.api.version;
+        if self.dns_answers.0 != version {
+            self.dns_answers = (version, Default::default());
+        }
+        let cached = match self.dns_answers.1.get(qname) {
+            Some(a) => a.clone(),
+            None => {
+                let a = self.zone_answer(qname);
+                self.dns_answers.1.insert(qname.to_string(), a.clone());
+                a
+            }
+        };
+        let CachedAnswer::Ips(ips, outside) = cached else {
+            return DnsAnswer::NxDomain;
+        };
+        // kubeadm's Corefile enables the `loadbalance` plugin, which
+        // shuffles A records; the client connects to the first.
+        let ip = ips[self.rng_serve.below(ips.len() as u64) as usize];
+        match outside {
+            Some(host) => DnsAnswer::Outside(host.to_string(), ip),
+            None => DnsAnswer::Ip(ip),
+        }
+    }
+
+    /// What the zone answers for an A query of `qname`, as the data path
+    /// uses it.
+    fn zone_answer(&mut self, qname: &str) -> CachedAnswer {
         let zone = self.dns_zone();
         let answer = zone.query(qname, QType::A);
         if answer.rcode == Rcode::NxDomain {
-            return DnsAnswer::NxDomain;
+            return CachedAnswer::NxDomain;
         }
         let ips: Vec<Ipv4Addr> = answer
             .answer
@@ -382,21 +417,30 @@ impl Sim {
         let suffix = format!(".{}.", self.spec.cluster.cluster_domain);
         let outside = answer.answer.iter().find_map(|r| match &r.data {
             RData::Cname { target } if !target.ends_with(&suffix) => {
-                Some(target.trim_end_matches('.').to_string())
+                Some(Arc::from(target.trim_end_matches('.')))
             }
             _ => None,
         });
         if ips.is_empty() {
             // NODATA: the resolver moves on like NXDOMAIN.
-            return DnsAnswer::NxDomain;
+            return CachedAnswer::NxDomain;
         }
-        // kubeadm's Corefile enables the `loadbalance` plugin, which
-        // shuffles A records; the client connects to the first.
-        let ip = ips[self.rng_serve.below(ips.len() as u64) as usize];
-        match outside {
-            Some(host) => DnsAnswer::Outside(host, ip),
-            None => DnsAnswer::Ip(ip),
+        CachedAnswer::Ips(ips.into(), outside)
+    }
+
+    /// Client `c`'s resolver candidates for `name` (its target's host,
+    /// which never changes), worked out once.
+    pub(crate) fn client_search_list(&mut self, c: ClientId, name: &str) -> Arc<[String]> {
+        if self.search_lists.len() <= c.idx() {
+            self.search_lists.resize(c.idx() + 1, None);
         }
+        if let Some(l) = &self.search_lists[c.idx()] {
+            return l.clone();
+        }
+        let ns = self.clients[c.idx()].spec.namespace.clone();
+        let l: Arc<[String]> = self.search_candidates(name, &ns).into();
+        self.search_lists[c.idx()] = Some(l.clone());
+        l
     }
 
     /// The names a pod's resolver tries for `name` (ClusterFirst

@@ -152,6 +152,14 @@ pub struct Sim {
     pub(crate) vip_cache: Option<(u64, Arc<VecMap<crate::net::Ipv4Addr, String>>)>,
     /// CoreDNS's zone, rebuilt when the API snapshot changes.
     pub(crate) dns_cache: Option<(u64, Arc<crate::dns::Zone>)>,
+    /// The data path's A answers by query name, for the API version in
+    /// `.0` (the zone's answer is a function of that version and the name).
+    pub(crate) dns_answers: (
+        u64,
+        crate::fixed_hash::FixedMap<String, kproxy::CachedAnswer>,
+    ),
+    /// Each client's resolver search candidates for its target name.
+    pub(crate) search_lists: Vec<Option<Arc<[String]>>>,
     /// Responses produced by pods that were not running: must stay 0.
     pub(crate) served_by_dead: u64,
     /// (namespace, label key, label value) -> pods, for selector lookups.
