@@ -1351,7 +1351,7 @@ impl Sim {
         pod.serve_epoch += 1;
         let at = Loc::Pod(p);
         for id in held {
-            self.end_request(id, Outcome::Reset, reason.to_string(), at.clone());
+            self.end_request(id, Outcome::Reset, reason.to_string(), at);
         }
     }
 
