@@ -76,7 +76,7 @@ impl Sim {
             policies: Vec::new(),
             clients: Vec::new(),
             api: Arc::new(ApiSnapshot::default()),
-            requests: std::collections::BTreeMap::new(),
+            requests: Default::default(),
             next_request: 1,
             metrics: Metrics::default(),
             trace: Vec::new(),

@@ -37,7 +37,6 @@ use crate::rng::Stream;
 use crate::scenario::ScenarioSpec;
 use crate::time::{SimDuration, SimTime};
 use crate::vecmap::VecMap;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Something scheduled to happen.
@@ -128,7 +127,10 @@ pub struct Sim {
     pub(crate) policies: Vec<crate::model::NetworkPolicy>,
     pub(crate) clients: Vec<ClientState>,
     pub(crate) api: Arc<ApiSnapshot>,
-    pub(crate) requests: BTreeMap<u64, dataplane::Request>,
+    /// Open requests by id. Hashed (looked up several times per event);
+    /// it is only iterated to renumber keep-alive slots, where order does
+    /// not matter (see `fixed_hash`).
+    pub(crate) requests: crate::fixed_hash::FixedMap<u64, dataplane::Request>,
     pub(crate) next_request: u64,
     pub(crate) metrics: Metrics,
     trace: Vec<TraceEvent>,
