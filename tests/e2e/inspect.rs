@@ -18,6 +18,64 @@ use std::time::Duration;
 pub fn tour(session: &Session, out: &Path) -> Result<()> {
     packet_and_node(session, out)?;
     dns(session, out)?;
+    ipvs_counters(session, out)?;
+    Ok(())
+}
+
+/// IPVS mode from the toolbar, then `ipvsadm -Ln` in the node inspector:
+/// DNS flows (UDP) count only as InActConn, and closed TCP connections
+/// stay there too, in TIME_WAIT, while ActiveConn holds only open ones.
+fn ipvs_counters(session: &Session, out: &Path) -> Result<()> {
+    println!("-- ipvsadm counters (clusterip, IPVS mode)");
+    super::load_scenario(session, "clusterip")?;
+    super::click(session, "#proxy-mode")?;
+    wait_js(
+        session,
+        "the IPVS mode",
+        10,
+        "const b = document.getElementById('proxy-mode'); return b && /IPVS/.test(b.textContent);",
+    )?;
+    set_playing(session, true)?;
+    super::set_speed(session, super::SPEED_10X)?;
+    super::wait_count_above(session, "requests", 150, 60)?;
+    set_playing(session, false)?;
+    let mut seen = Value::Null;
+    for n in ["node-1", "node-2", "node-3"] {
+        super::click(session, &format!("[data-node=\"{n}\"] .node-header"))?;
+        super::click_when_there(session, "#rules-tab-ipvs")?;
+        // Sum (ActiveConn, InActConn) per protocol of the virtual servers.
+        let script = format!(
+            "const p = document.getElementById('node-rules');
+             const t = document.getElementById('rules-tab-ipvs');
+             if (!p || p.dataset.node !== {n:?} || !t || t.getAttribute('aria-selected') !== 'true') return null;
+             const sum = {{ TCP: [0, 0], UDP: [0, 0] }};
+             let proto = null;
+             for (const l of p.querySelectorAll('.rules-text .rl')) {{
+               const x = l.textContent.trim();
+               if (/^(TCP|UDP) /.test(x)) proto = x.slice(0, 3);
+               const c = x.split(/\\s+/);
+               if (c[0] === '->' && proto && /^[0-9]+$/.test(c[4])) {{
+                 sum[proto][0] += +c[4]; sum[proto][1] += +c[5];
+               }}
+             }}
+             return {{ node: {n:?}, sum }};"
+        );
+        seen = wait_js(session, &format!("ipvsadm -Ln on {n}"), 10, &script)?;
+        if seen["sum"]["UDP"][1].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+    }
+    println!(
+        "ipvsadm -Ln on {}: (ActiveConn, InActConn) {}",
+        seen["node"].as_str().unwrap_or("?"),
+        seen["sum"]
+    );
+    let n = |p: &str, i: usize| seen["sum"][p][i].as_u64().unwrap_or(0);
+    if n("UDP", 0) != 0 || n("UDP", 1) == 0 || n("TCP", 1) == 0 {
+        return Err(format!("ipvsadm counters: {}", seen["sum"]));
+    }
+    show(session, "node-rules")?;
+    super::shot(session, out, "inspect-node-ipvsadm");
     Ok(())
 }
 
