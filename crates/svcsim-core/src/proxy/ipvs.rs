@@ -7,10 +7,15 @@
 //! scheduler, not iptables `statistic`: [`IpvsState::schedule`] implements
 //! `rr`, `lc` and `sh` deterministically.
 //!
-//! Not modelled: graceful deletion (weight-0 real servers while connections
-//! drain; svcsim generates from the current objects only), the `mh`
-//! scheduler, and the KUBE-IPVS-OUT-FILTER rules (they need the `-m ipvs`
-//! match, which svcsim does not have).
+//! A TCP real server whose endpoint went away is deleted gracefully, as
+//! pkg/proxy/ipvs/graceful_termination.go does: while it still has active
+//! or inactive connections it stays with weight 0 (no new connections),
+//! and the manager's check every minute (`rsCheckDeleteInterval`) deletes
+//! it once both counts are zero. UDP and SCTP real servers go at once
+//! (`IsRsGracefulTerminationNeeded`).
+//!
+//! Not modelled: the `mh` scheduler, and the KUBE-IPVS-OUT-FILTER rules
+//! (they need the `-m ipvs` match, which svcsim does not have).
 
 use super::iptables::{
     TableBuf, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
@@ -125,6 +130,23 @@ impl RealServer {
         while self.inactive.front().is_some_and(|(t, _)| *t <= now) {
             self.inactive.pop_front();
         }
+    }
+
+    /// A gracefully deleted (weight 0) real server is gone by `now`: the
+    /// graceful-termination manager checks every minute from kube-proxy's
+    /// start, and deletes it at the first check that finds no active and
+    /// no inactive connection. (Its counts only fall: weight 0 takes no
+    /// new connections, and a closing one stays inactive for its timeout,
+    /// so that check is the first minute mark after the last entry
+    /// expires.)
+    pub fn drained(&self, now: SimTime) -> bool {
+        const CHECK: u64 = 60_000_000_000;
+        self.weight == 0
+            && self.active_conns == 0
+            && self
+                .inactive
+                .back()
+                .is_none_or(|(t, _)| SimTime(t.0.div_ceil(CHECK) * CHECK) <= now)
     }
 
     /// `ip_vs_lc`'s overhead: active connections weigh 256 inactive ones
@@ -967,8 +989,10 @@ impl IpvsState {
     /// update and delete; nothing is rebuilt), so for every virtual server
     /// still there the rr position, the persistence templates of ClientIP
     /// affinity and each remaining destination's connection counters
-    /// survive.
-    pub fn carry_over(&mut self, old: IpvsState) {
+    /// survive. A TCP destination whose endpoint left at `removed_at` (the
+    /// sync) stays, with weight 0, while it has connections; see the
+    /// module notes.
+    pub fn carry_over(&mut self, old: IpvsState, removed_at: SimTime, now: SimTime) {
         let key = |v: &VirtualServer| (v.proto, v.addr, v.port);
         let new_index: Vec<Option<usize>> = old
             .virtual_servers
@@ -982,11 +1006,38 @@ impl IpvsState {
         for (j, ov) in old.virtual_servers.iter().enumerate() {
             let Some(i) = new_index[j] else { continue };
             self.rr_last[i] = old.rr_last[j];
-            for r in &mut self.virtual_servers[i].real_servers {
+            let v = &mut self.virtual_servers[i];
+            for r in &mut v.real_servers {
                 if let Some(or) = ov.real_servers.iter().find(|o| o.addr == r.addr) {
                     r.active_conns = or.active_conns;
                     r.inactive = or.inactive.clone();
                 }
+            }
+            if !matches!(v.proto, Protocol::Tcp) {
+                continue;
+            }
+            for or in &ov.real_servers {
+                let busy = or.active_conns > 0 || or.inactive_conns(removed_at) > 0;
+                if v.real_servers.iter().any(|r| r.addr == or.addr)
+                    || or.drained(now)
+                    || (or.weight > 0 && !busy)
+                {
+                    continue;
+                }
+                // Where kube-proxy's sorted endpoint list would have it.
+                let key = or.addr.to_string();
+                let at = v
+                    .real_servers
+                    .iter()
+                    .position(|r| r.addr.to_string() > key)
+                    .unwrap_or(v.real_servers.len());
+                v.real_servers.insert(
+                    at,
+                    RealServer {
+                        weight: 0,
+                        ..or.clone()
+                    },
+                );
             }
         }
         for ((j, src), entry) in old.persistence {
@@ -1059,7 +1110,7 @@ impl IpvsState {
                 let _ = write!(out, " persistent {p}");
             }
             out.push('\n');
-            for r in &v.real_servers {
+            for r in v.real_servers.iter().filter(|r| !r.drained(now)) {
                 let _ = writeln!(
                     out,
                     "  -> {:<28} {:<7} {:<6} {:<10} {:<10}",
@@ -1211,7 +1262,7 @@ mod tests {
         st.schedule(vs, src, SimTime::ZERO);
         st.schedule(vs, src, SimTime::ZERO);
         let mut again = generate(&s, &e, &facts(), Scheduler::Rr);
-        again.carry_over(st.clone());
+        again.carry_over(st.clone(), SimTime::ZERO, SimTime::ZERO);
         let next = again.schedule(vs, src, SimTime::ZERO).unwrap();
         assert_eq!(next.to_string(), "10.244.0.3:8080");
         let rs = &again.virtual_servers[vs].real_servers;
@@ -1224,7 +1275,7 @@ mod tests {
         let (s2, mut e2) = objects(3, false);
         e2[0].endpoints.retain(|ep| ep.addresses[0] != "10.244.0.2");
         let mut fewer = generate(&s2, &e2, &facts(), Scheduler::Rr);
-        fewer.carry_over(st);
+        fewer.carry_over(st, SimTime::ZERO, SimTime::ZERO);
         let vs2 = fewer.find(Protocol::Tcp, vip, 80).unwrap();
         assert_eq!(
             fewer.schedule(vs2, src, SimTime::ZERO).unwrap().to_string(),
@@ -1237,10 +1288,56 @@ mod tests {
         let c = Ipv4Addr::new(10, 0, 0, 7);
         let first = sticky.schedule(vs, c, SimTime::ZERO);
         let mut resynced = generate(&s, &e, &facts(), Scheduler::Rr);
-        resynced.carry_over(sticky);
+        resynced.carry_over(sticky, SimTime::ZERO, SimTime::ZERO);
         for t in [10, 20, 30] {
             assert_eq!(resynced.schedule(vs, c, SimTime::from_secs(t)), first);
         }
+    }
+
+    #[test]
+    fn a_removed_tcp_real_server_drains_at_weight_zero() {
+        // graceful_termination.go: weight 0 while it has connections,
+        // deleted at the first one-minute check that finds none.
+        let vip = Ipv4Addr::new(10, 96, 0, 10);
+        let src = Ipv4Addr::new(10, 0, 0, 9);
+        let (s, e) = objects(3, false);
+        let mut st = generate(&s, &e, &facts(), Scheduler::Rr);
+        let vs = st.find(Protocol::Tcp, vip, 80).unwrap();
+        let picks: Vec<Endpoint4> = (0..3)
+            .map(|_| st.schedule(vs, src, SimTime::ZERO).unwrap())
+            .collect();
+        let gone = picks[1]; // 10.244.0.2, one open connection
+        st.release(vs, picks[2], SimTime::ZERO); // 10.244.0.3: inactive
+        let (s2, mut e2) = objects(3, false);
+        e2[0].endpoints.retain(|ep| ep.addresses[0] != "10.244.0.2");
+        let t = SimTime::from_secs(10);
+        let mut next = generate(&s2, &e2, &facts(), Scheduler::Rr);
+        next.carry_over(st, t, t);
+        let vs = next.find(Protocol::Tcp, vip, 80).unwrap();
+        let row = |st: &IpvsState, now| {
+            st.render_ipvsadm(now)
+                .lines()
+                .filter(|l| l.contains("10.244.0.2:8080"))
+                .map(|l| l.split_whitespace().skip(3).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+        };
+        // Still listed, weight 0, its connection active; never picked.
+        assert_eq!(row(&next, t), ["0 1 0"]);
+        for _ in 0..6 {
+            assert_ne!(next.schedule(vs, src, t), Some(gone));
+        }
+        // The connection closes at 30 s: inactive until 150 s, then the
+        // check at 180 s deletes it.
+        next.release(vs, gone, SimTime::from_secs(30));
+        assert_eq!(row(&next, SimTime::from_secs(31)), ["0 0 1"]);
+        assert_eq!(row(&next, SimTime::from_secs(179)), ["0 0 0"]);
+        assert!(row(&next, SimTime::from_secs(180)).is_empty());
+        // A real server with no connection left goes at once.
+        let mut idle = generate(&s, &e, &facts(), Scheduler::Rr);
+        let mut again = generate(&s2, &e2, &facts(), Scheduler::Rr);
+        idle.release(vs, gone, t);
+        again.carry_over(idle, t, t);
+        assert!(row(&again, t).is_empty());
     }
 
     #[test]

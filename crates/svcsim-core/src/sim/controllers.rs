@@ -1121,13 +1121,15 @@ impl Sim {
             crate::scenario::IpvsScheduler::Lc => proxy::ipvs::Scheduler::Lc,
             crate::scenario::IpvsScheduler::Sh => proxy::ipvs::Scheduler::Sh,
         };
+        let now = self.now;
         let kp = &mut self.proxies[n.idx()];
         let view = kp.synced.clone();
+        let synced_at = kp.last_sync.unwrap_or(SimTime::ZERO);
         let before = &mut kp.ipvs_before;
         kp.ipvs.get_or_insert_with(|| {
             let mut st = proxy::ipvs::generate(&view.services, &view.slices, &facts, sched);
             if let Some(old) = before.take() {
-                st.carry_over(old);
+                st.carry_over(old, synced_at, now);
             }
             st
         })
