@@ -667,7 +667,8 @@ impl Sim {
             };
             self.record(TraceKind::Hop(hop));
         }
-        self.schedule(arrive, Ev::Packet(Box::new(pkt.clone())));
+        // A fixed latency per kind of hop: its lane keeps them in order.
+        self.schedule_lane(lat, Ev::Packet(Box::new(pkt.clone())));
     }
 
     pub(crate) fn pod_by_ip(&self, ip: Ipv4Addr) -> Option<PodId> {

@@ -260,7 +260,8 @@ impl Sim {
     }
 
     /// Schedule `ev` a fixed `d` from now in a FIFO lane of the queue
-    /// (request deadlines: one lane per timeout).
+    /// (request deadlines, one lane per timeout; packet hops, one per
+    /// latency).
     pub(crate) fn schedule_lane(&mut self, d: SimDuration, ev: Ev) {
         let seq = self.seq;
         self.seq += 1;

@@ -1,12 +1,13 @@
 //! The pending events, in (time, sequence number) order.
 //!
 //! Most events go into a binary heap. Events scheduled a fixed delay after
-//! "now" (each request's deadline, its client's timeout later) come due in
-//! the order they were scheduled, since "now" never goes back: each such
-//! delay gets a FIFO lane instead, where pushing and popping cost O(1).
-//! That keeps the heap small: at 10,000 requests/s with 5 s timeouts,
-//! some 50,000 pending deadlines would otherwise deepen every heap
-//! operation. The order events come out in is exactly the heap-only
+//! "now" come due in the order they were scheduled, since "now" never goes
+//! back: each such delay gets a FIFO lane instead, where pushing and
+//! popping cost O(1). Two kinds are: each request's deadline (its
+//! client's timeout later) and each packet hop (the hop latency of its
+//! kind). That keeps the heap small and its entries few: at 10,000
+//! requests/s with 5 s timeouts, some 50,000 pending deadlines would
+//! otherwise deepen every heap operation. The order events come out in is exactly the heap-only
 //! order (every event carries the global sequence number), so traces do
 //! not change.
 
