@@ -575,29 +575,7 @@ spec:
         .filter(|(_, e)| e.outcome == Outcome::Ok)
         .count();
     assert!(ok > 400, "{ok}");
-    let nodes: Vec<String> = sim.view().nodes.iter().map(|n| n.name.clone()).collect();
-    // (ActiveConn, InActConn) summed per protocol of the virtual server.
-    let (mut tcp, mut udp) = ((0u64, 0u64), (0u64, 0u64));
-    for node in nodes {
-        let text = sim.ipvsadm_text(&node).unwrap_or_default();
-        // "TCP  10.96.0.10:53 rr", then
-        // "  -> 10.244.0.1:3000  Masq  1  ActiveConn  InActConn"
-        let mut sum = &mut tcp;
-        for line in text.lines() {
-            if line.starts_with("UDP") {
-                sum = &mut udp;
-            } else if line.starts_with("TCP") {
-                sum = &mut tcp;
-            }
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            if cols.first() != Some(&"->") {
-                continue;
-            }
-            let n = |i: usize| cols.get(i).and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
-            sum.0 += n(4);
-            sum.1 += n(5);
-        }
-    }
+    let IpvsCounts { tcp, udp } = ipvs_counts(&mut sim);
     assert!(
         tcp.0 < 20,
         "{} connections still counted as active after {ok} closed",
@@ -642,19 +620,11 @@ fn load_balancer_connections_leave_conntrack_when_they_close() {
         assert!(served > 200, "{mode}: {served}");
         let nodes: Vec<String> = sim.view().nodes.iter().map(|n| n.name.clone()).collect();
         let mut tcp_entries = 0;
-        let mut active = 0u64;
         for node in &nodes {
             let ct = sim.conntrack_text(node).unwrap_or_default();
             tcp_entries += ct.lines().filter(|l| l.starts_with("tcp")).count();
-            let ipvs = sim.ipvsadm_text(node).unwrap_or_default();
-            for l in ipvs.lines().filter(|l| l.trim_start().starts_with("->")) {
-                active += l
-                    .split_whitespace()
-                    .nth(4)
-                    .and_then(|a| a.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
         }
+        let active = ipvs_counts(&mut sim).tcp.0;
         // Only connections still open remain: a handful, not one per
         // request served.
         assert!(
@@ -665,4 +635,37 @@ fn load_balancer_connections_leave_conntrack_when_they_close() {
             assert!(active < 20, "{active} still active after {served} requests");
         }
     }
+}
+
+/// `ipvsadm -Ln` on every node, summed: (ActiveConn, InActConn) of the TCP
+/// and of the UDP virtual servers' real servers.
+struct IpvsCounts {
+    tcp: (u64, u64),
+    udp: (u64, u64),
+}
+
+fn ipvs_counts(sim: &mut Sim) -> IpvsCounts {
+    let nodes: Vec<String> = sim.view().nodes.iter().map(|n| n.name.clone()).collect();
+    let (mut tcp, mut udp) = ((0, 0), (0, 0));
+    for node in nodes {
+        let text = sim.ipvsadm_text(&node).unwrap_or_default();
+        // "TCP  10.96.0.10:53 rr", then
+        // "  -> 10.244.0.1:3000  Masq  1  ActiveConn  InActConn"
+        let mut sum = &mut tcp;
+        for line in text.lines() {
+            if line.starts_with("UDP") {
+                sum = &mut udp;
+            } else if line.starts_with("TCP") {
+                sum = &mut tcp;
+            }
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.first() != Some(&"->") {
+                continue;
+            }
+            let n = |i: usize| cols.get(i).and_then(|a| a.parse::<u64>().ok()).unwrap_or(0);
+            sum.0 += n(4);
+            sum.1 += n(5);
+        }
+    }
+    IpvsCounts { tcp, udp }
 }
