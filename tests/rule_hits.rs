@@ -131,3 +131,41 @@ fn assert_hits_in(name: &str, rules: &Ruleset, h: &Hop) {
         assert_eq!(ep, h.dst_after, "{name}: DNAT target vs packet");
     }
 }
+
+/// Switching kube-proxy to IPVS re-syncs every node; a packet that walked
+/// the iptables program just before still finds it.
+#[test]
+fn the_program_walked_before_a_mode_switch_is_kept() {
+    let text = svcsim_manifests::builtin::get("clusterip").expect("built-in exists");
+    let loaded = svcsim_manifests::load(text, "clusterip").expect("built-in loads");
+    let mut sim = Sim::new(loaded.objects, loaded.scenario).expect("builds");
+    let mut walked = None;
+    while walked.is_none() {
+        assert!(sim.step(), "no packet walked the rules");
+        for ev in sim.drain_trace() {
+            if let TraceKind::Hop(h) = ev.kind {
+                if h.decision.rules_sync.is_some() && walked.is_none() {
+                    walked = Some(h);
+                }
+            }
+        }
+    }
+    let h = walked.expect("a hop");
+    let Place::Node { name: node, .. } = &h.from else {
+        panic!("rule hits away from a node");
+    };
+    sim.apply(svcsim_core::Command::SetProxyMode {
+        mode: svcsim_core::scenario::ProxyMode::Ipvs,
+    });
+    let now = sim
+        .view()
+        .nodes
+        .iter()
+        .find(|n| n.name == *node)
+        .map(|n| n.rules_sync);
+    assert_ne!(now, h.decision.rules_sync, "the switch re-synced the node");
+    let (_, rules) = sim
+        .node_rules_at(node, h.decision.rules_sync.expect("sync"))
+        .expect("the iptables program is kept");
+    assert_hits_in("clusterip", &rules, &h);
+}

@@ -1581,12 +1581,16 @@ impl Sim {
                 // A kube-proxy started in the other mode cleans up what the
                 // previous one left (proxier.go, `CleanupLeftovers`): no IPVS
                 // scheduler state survives a mode switch.
-                for kp in &mut self.proxies {
+                for (kp, node) in self.proxies.iter_mut().zip(&self.nodes) {
                     kp.ipvs = None;
                     kp.ipvs_before = None;
                     // A node that is down does not sync now, but its
-                    // program is the other mode's from here on.
-                    kp.rules = None;
+                    // program is the other mode's from here on. (The
+                    // others sync below, which keeps the old program
+                    // for the trace's rule hits.)
+                    if !node.up {
+                        kp.rules = None;
+                    }
                 }
                 for n in 0..self.nodes.len() {
                     if self.nodes[n].up {
