@@ -669,3 +669,30 @@ fn ipvs_counts(sim: &mut Sim) -> IpvsCounts {
     }
     IpvsCounts { tcp, udp }
 }
+
+/// A DNS query DNATed on the client's node passes CoreDNS's node, which
+/// tracks it too (without NAT); the answer passing back marks that entry
+/// replied, as the kernel would. Before, those entries stayed
+/// `[UNREPLIED]` for their whole 30 s (583 of 584 on node-1 at 40 s).
+#[test]
+fn dns_flows_passing_a_node_are_seen_replied_there() {
+    let text = svcsim_manifests::builtin::get("clusterip").expect("built-in");
+    let loaded = svcsim_manifests::load(text, "clusterip").expect("loads");
+    let mut sim = Sim::new(loaded.objects, loaded.scenario).expect("builds");
+    sim.run_until(SimTime::from_secs(20));
+    let (mut entries, mut unreplied) = (0, 0);
+    for n in sim
+        .view()
+        .nodes
+        .iter()
+        .map(|n| n.name.clone())
+        .collect::<Vec<_>>()
+    {
+        let ct = sim.conntrack_text(&n).unwrap_or_default();
+        entries += ct.lines().count();
+        unreplied += ct.lines().filter(|l| l.contains("[UNREPLIED]")).count();
+    }
+    // Only queries in flight at this instant are unanswered.
+    assert!(entries > 100, "{entries}");
+    assert!(unreplied < 5, "{unreplied} of {entries} entries unreplied");
+}

@@ -1091,18 +1091,21 @@ impl Sim {
         };
         let client = r.client;
         let lb = r.lb;
-        if nat_node == Some(n) {
-            if let Some((src, dst)) = self.conntrack_reverse(n, &pkt) {
-                decision.conntrack = true;
-                if self.tracing {
-                    decision.note = format!(
-                        "conntrack: reply {} -> {} becomes {src} -> {dst}",
-                        pkt.src, pkt.dst
-                    );
-                }
-                pkt.src = src;
-                pkt.dst = dst;
+        if nat_node != Some(n) {
+            // A node the flow only passed through (a DNS query DNATed on
+            // the client's node, arriving at CoreDNS's) tracked it without
+            // NAT; the reply passing back marks that entry replied.
+            self.conntrack_see_reply(n, &pkt);
+        } else if let Some((src, dst)) = self.conntrack_reverse(n, &pkt) {
+            decision.conntrack = true;
+            if self.tracing {
+                decision.note = format!(
+                    "conntrack: reply {} -> {} becomes {src} -> {dst}",
+                    pkt.src, pkt.dst
+                );
             }
+            pkt.src = src;
+            pkt.dst = dst;
         }
         // Next place: toward the NAT node if it is elsewhere and the reply
         // still carries NATed addresses; else toward the client.

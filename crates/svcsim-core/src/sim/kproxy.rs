@@ -136,6 +136,21 @@ impl Sim {
         result
     }
 
+    /// A reply passing node `n` without being un-NATed there: its entry,
+    /// if `n` tracks the flow, has now seen a reply.
+    pub(crate) fn conntrack_see_reply(&mut self, n: NodeId, pkt: &Packet) {
+        let t = Tuple {
+            proto: pkt.proto,
+            src: pkt.src,
+            dst: pkt.dst,
+        };
+        let now = self.now;
+        let kp = &mut self.proxies[n.idx()];
+        if let Some(id) = kp.conntrack.lookup_reply(&t, now).map(|e| e.id) {
+            kp.conntrack.touch(id, true, false, now);
+        }
+    }
+
     /// Reverse NAT for a reply at node `n`, from its conntrack table:
     /// `(new src, new dst)` when the reply belongs to a NATed connection.
     pub(crate) fn conntrack_reverse(
