@@ -40,12 +40,7 @@ fn recorded_rule_hits_match_the_nodes_rules() {
                     panic!("{name}: rule hits recorded away from a node: {h:?}");
                 };
                 let sync = h.decision.rules_sync.expect("rule hits name their sync");
-                let current = sim
-                    .view()
-                    .nodes
-                    .iter()
-                    .find(|n| n.name == *node)
-                    .map(|n| n.rules_sync);
+                let current = rules_sync_of(&sim, node);
                 assert_eq!(
                     current,
                     Some(sync),
@@ -64,12 +59,7 @@ fn recorded_rule_hits_match_the_nodes_rules() {
         // synced since.
         let (mut replaced, mut gone) = (0, 0);
         for (node, sync, h) in &sampled {
-            let now = sim
-                .view()
-                .nodes
-                .iter()
-                .find(|n| n.name == *node)
-                .map(|n| n.rules_sync);
+            let now = rules_sync_of(&sim, node);
             match sim.node_rules_at(node, *sync) {
                 Some((_, rules)) => {
                     replaced += usize::from(now != Some(*sync));
@@ -157,15 +147,19 @@ fn the_program_walked_before_a_mode_switch_is_kept() {
     sim.apply(svcsim_core::Command::SetProxyMode {
         mode: svcsim_core::scenario::ProxyMode::Ipvs,
     });
-    let now = sim
-        .view()
-        .nodes
-        .iter()
-        .find(|n| n.name == *node)
-        .map(|n| n.rules_sync);
+    let now = rules_sync_of(&sim, node);
     assert_ne!(now, h.decision.rules_sync, "the switch re-synced the node");
     let (_, rules) = sim
         .node_rules_at(node, h.decision.rules_sync.expect("sync"))
         .expect("the iptables program is kept");
     assert_hits_in("clusterip", &rules, &h);
+}
+
+/// Which kube-proxy sync `node`'s current rules are.
+fn rules_sync_of(sim: &Sim, node: &str) -> Option<u64> {
+    sim.view()
+        .nodes
+        .iter()
+        .find(|n| n.name == node)
+        .map(|n| n.rules_sync)
 }

@@ -1095,7 +1095,7 @@ impl Sim {
             // A node the flow only passed through (a DNS query DNATed on
             // the client's node, arriving at CoreDNS's) tracked it without
             // NAT; the reply passing back marks that entry replied.
-            self.conntrack_see_reply(n, &pkt);
+            self.conntrack_reply(n, &pkt);
         } else if let Some((src, dst)) = self.conntrack_reverse(n, &pkt) {
             decision.conntrack = true;
             if self.tracing {

@@ -136,9 +136,9 @@ impl Sim {
         result
     }
 
-    /// A reply passing node `n` without being un-NATed there: its entry,
-    /// if `n` tracks the flow, has now seen a reply.
-    pub(crate) fn conntrack_see_reply(&mut self, n: NodeId, pkt: &Packet) {
+    /// A reply seen at node `n`: if `n` tracks its flow, that entry has now
+    /// seen a reply; returns the flow's original direction.
+    pub(crate) fn conntrack_reply(&mut self, n: NodeId, pkt: &Packet) -> Option<Tuple> {
         let t = Tuple {
             proto: pkt.proto,
             src: pkt.src,
@@ -146,9 +146,12 @@ impl Sim {
         };
         let now = self.now;
         let kp = &mut self.proxies[n.idx()];
-        if let Some(id) = kp.conntrack.lookup_reply(&t, now).map(|e| e.id) {
-            kp.conntrack.touch(id, true, false, now);
-        }
+        let (id, orig) = kp
+            .conntrack
+            .lookup_reply(&t, now)
+            .map(|e| (e.id, e.original))?;
+        kp.conntrack.touch(id, true, false, now);
+        Some(orig)
     }
 
     /// Reverse NAT for a reply at node `n`, from its conntrack table:
@@ -158,16 +161,7 @@ impl Sim {
         n: NodeId,
         pkt: &Packet,
     ) -> Option<(Endpoint4, Endpoint4)> {
-        let t = Tuple {
-            proto: pkt.proto,
-            src: pkt.src,
-            dst: pkt.dst,
-        };
-        let now = self.now;
-        let kp = &mut self.proxies[n.idx()];
-        let e = kp.conntrack.lookup_reply(&t, now)?;
-        let (id, orig) = (e.id, e.original);
-        kp.conntrack.touch(id, true, false, now);
+        let orig = self.conntrack_reply(n, pkt)?;
         (orig.dst != pkt.src || orig.src != pkt.dst).then_some((orig.dst, orig.src))
     }
 
