@@ -92,6 +92,16 @@ pub struct RealServer {
     pub inactive: std::collections::VecDeque<(SimTime, u32)>,
 }
 
+/// Where `addr` stands (or would) in a virtual server's real servers,
+/// which are in kube-proxy's endpoint order, sorted as `ip:port` text.
+fn sorted_position(servers: &[RealServer], addr: Endpoint4) -> usize {
+    let key = addr.to_string();
+    servers
+        .iter()
+        .position(|r| r.addr.to_string() > key)
+        .unwrap_or(servers.len())
+}
+
 /// How long the kernel keeps an IPVS connection entry that no longer
 /// counts as active: a closed TCP connection stays in TIME_WAIT for
 /// 2 minutes (net/netfilter/ipvs/ip_vs_proto_tcp.c, `tcp_timeouts`,
@@ -949,13 +959,7 @@ impl IpvsState {
                 let after = self.rr_last[vs].map_or(0, |last| {
                     match servers.iter().position(|r| r.addr == last) {
                         Some(p) => p + 1,
-                        None => {
-                            let key = last.to_string();
-                            servers
-                                .iter()
-                                .position(|r| r.addr.to_string() > key)
-                                .unwrap_or(servers.len())
-                        }
+                        None => sorted_position(servers, last),
                     }
                 });
                 let k = usable.iter().position(|&i| i >= after).unwrap_or(0);
@@ -1024,13 +1028,7 @@ impl IpvsState {
                 {
                     continue;
                 }
-                // Where kube-proxy's sorted endpoint list would have it.
-                let key = or.addr.to_string();
-                let at = v
-                    .real_servers
-                    .iter()
-                    .position(|r| r.addr.to_string() > key)
-                    .unwrap_or(v.real_servers.len());
+                let at = sorted_position(&v.real_servers, or.addr);
                 v.real_servers.insert(
                     at,
                     RealServer {
