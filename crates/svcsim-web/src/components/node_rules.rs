@@ -223,7 +223,10 @@ pub fn node_rules(p: &Props) -> Html {
         }
     }
     // "Show the rules it walked", for this packet.
-    let show_walked = p.packet.is_some() && *walked_for == p.packet;
+    // (Only while that program is still kept.)
+    let show_walked = p.packet.is_some()
+        && *walked_for == p.packet
+        && earlier.as_ref().is_some_and(|w| w.doc.is_some());
     let mut shown_hits = hits.clone();
     if let (
         true,
@@ -312,7 +315,7 @@ pub fn node_rules(p: &Props) -> Html {
             "{} entries (connections in flight, and forwarded flows still open)",
             doc.lines.len()
         )
-    } else if show_walked && earlier.as_ref().is_some_and(|w| w.doc.is_some()) {
+    } else if show_walked {
         format!(
             "An earlier program: today's is sync {}, to API version {}.",
             nv.rules_sync, nv.rules_version
