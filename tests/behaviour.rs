@@ -4,7 +4,7 @@
 //! and asserts it on the trace.
 
 use std::collections::BTreeMap;
-use svcsim_core::sim::trace::RequestEnd;
+use svcsim_core::sim::trace::{PacketKind, RequestEnd};
 use svcsim_core::sim::{Outcome, TraceEvent, TraceKind};
 use svcsim_core::{Sim, SimTime};
 use svcsim_tests::data_path;
@@ -600,9 +600,10 @@ spec:
 
 /// A connection that came through the cloud load balancer is tracked on
 /// its node as NodeIP:NodePort, not as the LB address the client called;
-/// when it closes, that entry goes (and in IPVS mode it leaves ActiveConn).
-/// Before, such entries were never found at close, so every LB connection
-/// stayed in the node's table and IPVS counted it active for good.
+/// when it closes, that entry goes to TIME_WAIT (and in IPVS mode it leaves
+/// ActiveConn). Before, such entries were never found at close, so every
+/// LB connection stayed ESTABLISHED in the node's table and IPVS counted
+/// it active for good.
 #[test]
 fn load_balancer_connections_leave_conntrack_when_they_close() {
     let text = svcsim_manifests::builtin::get("loadbalancer").expect("built-in");
@@ -619,17 +620,28 @@ fn load_balancer_connections_leave_conntrack_when_they_close() {
             .count();
         assert!(served > 200, "{mode}: {served}");
         let nodes: Vec<String> = sim.view().nodes.iter().map(|n| n.name.clone()).collect();
-        let mut tcp_entries = 0;
+        let (mut open, mut time_wait) = (0, 0);
         for node in &nodes {
             let ct = sim.conntrack_text(node).unwrap_or_default();
-            tcp_entries += ct.lines().filter(|l| l.starts_with("tcp")).count();
+            for l in ct.lines().filter(|l| l.starts_with("tcp")) {
+                if l.contains(" TIME_WAIT ") {
+                    time_wait += 1;
+                } else {
+                    open += 1;
+                }
+            }
         }
         let active = ipvs_counts(&mut sim).tcp.0;
-        // Only connections still open remain: a handful, not one per
-        // request served.
+        // Only connections still open are open: a handful, not one per
+        // request served. Every closed one (a connection per request, all
+        // in the last 120 s) waits.
         assert!(
-            tcp_entries < 20,
-            "{mode}: {tcp_entries} TCP entries after {served} requests"
+            open < 20,
+            "{mode}: {open} open TCP entries after {served} requests"
+        );
+        assert!(
+            time_wait == served,
+            "{mode}: {time_wait} TCP entries in TIME_WAIT after {served} requests"
         );
         if mode == "ipvs" {
             assert!(active < 20, "{active} still active after {served} requests");
@@ -695,4 +707,85 @@ fn dns_flows_passing_a_node_are_seen_replied_there() {
     // Only queries in flight at this instant are unanswered.
     assert!(entries > 100, "{entries}");
     assert!(unreplied < 5, "{unreplied} of {entries} entries unreplied");
+}
+
+/// A closed connection's entry waits in TIME_WAIT for 120 s. A client
+/// fast enough to wrap its ephemeral ports (32768–60999) inside that time
+/// sends SYNs whose tuple is still there: the kernel kills the old entry
+/// and tracks the SYN as a new connection, so it walks the rules again
+/// rather than following the closed connection's NAT
+/// (nf_conntrack_proto_tcp.c, `nf_conntrack_tcp_packet`, SYN in TIME_WAIT).
+#[test]
+fn a_syn_reusing_a_time_wait_tuple_opens_a_new_connection() {
+    let text = svcsim_manifests::builtin::get("clusterip")
+        .expect("built-in")
+        .replacen("    rate: 30\n", "    rate: 400\n", 1)
+        .replacen("  duration: ", "  duration: 80s\n  # was: ", 1);
+    let (sim, trace) = check(&text);
+    let mut syns = 0;
+    let mut via_conntrack = 0;
+    for e in &trace {
+        if let TraceKind::Hop(h) = &e.kind {
+            // The hop that decided the SYN's DNAT: by the rules or by an
+            // existing entry.
+            if h.packet == PacketKind::Syn && (!h.decision.rules.is_empty() || h.decision.conntrack)
+            {
+                syns += 1;
+                via_conntrack += h.decision.conntrack as usize;
+            }
+        }
+    }
+    let served = ends(&trace)
+        .iter()
+        .filter(|(_, e)| e.outcome == Outcome::Ok)
+        .count();
+    // 400 requests a second, a port for the query and one for the
+    // connection: the ports wrap after about 35 s.
+    assert!(served > 30_000, "{served}");
+    assert!(syns > 30_000, "{syns}");
+    assert_eq!(via_conntrack, 0, "SYNs that followed an old entry");
+    let ct = sim.conntrack_text("node-1").unwrap_or_default();
+    let waiting = ct.lines().filter(|l| l.contains(" TIME_WAIT ")).count();
+    assert!(waiting > 10_000, "{waiting} entries in TIME_WAIT on node-1");
+}
+
+/// A DNS query's entry on the client's own node, where it was DNATed from
+/// the kube-dns ClusterIP to a CoreDNS pod, stays after the answer for the
+/// kernel's 30 s (nf_conntrack_udp_timeout), replied but not assured, as
+/// it does on CoreDNS's node. Before, svcsim dropped it as soon as the
+/// answer arrived, so node-1 listed only the queries in flight.
+#[test]
+fn a_dns_query_stays_tracked_on_the_client_node_for_30_s() {
+    let text = svcsim_manifests::builtin::get("clusterip").expect("built-in");
+    let loaded = svcsim_manifests::load(text, "clusterip").expect("loads");
+    let mut sim = Sim::new(loaded.objects, loaded.scenario).expect("builds");
+    sim.run_until(SimTime::from_secs(40));
+    let ct = sim.conntrack_text("node-1").unwrap_or_default();
+    // The frontend client on node-1 asks 10.96.0.10:53; its entries show
+    // the query's tuple first.
+    let queries: Vec<&str> = ct
+        .lines()
+        .filter(|l| {
+            l.starts_with("udp") && l.contains(" dst=10.96.0.10 ") && l.contains(" dport=53 ")
+        })
+        .collect();
+    // 30 requests a second, a query each (the name is found on the first
+    // search-path try), over the last 30 s.
+    assert!(
+        queries.len() > 800,
+        "{} queries tracked on node-1",
+        queries.len()
+    );
+    let left = |l: &str| {
+        l.split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse::<u64>().ok())
+    };
+    assert!(
+        queries.iter().all(|l| left(l).is_some_and(|s| s <= 30)),
+        "an entry with more than 30 s left"
+    );
+    let unreplied = queries.iter().filter(|l| l.contains("[UNREPLIED]")).count();
+    assert!(unreplied < 5, "{unreplied} unreplied");
+    assert!(!queries.iter().any(|l| l.contains("[ASSURED]")));
 }

@@ -192,32 +192,36 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     super::shot(session, out, "inspect-node-rules");
 
     super::click(session, "#rules-tab-conntrack")?;
-    // Entries live only while their connection is open, so the node that
-    // did the NAT may have none at this moment; look at each node in turn
-    // (the tab stays chosen) until one has some.
-    let mut ct = Value::Null;
-    for n in ["node-1", "node-2", "node-3"] {
-        super::click(session, &format!("[data-node=\"{n}\"] .node-header"))?;
-        let script = format!(
-            "const t = document.getElementById('rules-tab-conntrack');
-             const p = document.getElementById('node-rules');
-             if (!t || !p || p.dataset.node !== {n:?} || t.getAttribute('aria-selected') !== 'true') return null;
-             const l = [...p.querySelectorAll('.rules-text .rl')];
-             return {{ node: p.dataset.node, n: l.length, first: l.length ? l[0].textContent.trim() : '' }};"
-        );
-        ct = wait_js(session, &format!("the conntrack tab on {n}"), 10, &script)?;
-        if ct["n"].as_u64().unwrap_or(0) > 0 {
-            break;
-        }
-    }
+    // The node that did the request's NAT still tracks it: open, or closed
+    // and waiting its 120 s in TIME_WAIT. Its entry is highlighted, and the
+    // summary counts the table by state.
+    let ct = wait_js(
+        session,
+        "the selected request's entry highlighted in conntrack -L",
+        10,
+        "const t = document.getElementById('rules-tab-conntrack');
+         const p = document.getElementById('node-rules');
+         if (!t || !p || t.getAttribute('aria-selected') !== 'true') return null;
+         const hits = [...p.querySelectorAll('.rules-text .rl-hit')];
+         if (!hits.length) return null;
+         return { node: p.dataset.node, n: p.querySelectorAll('.rules-text .rl').length,
+                  hit: hits[0].textContent.trim(),
+                  summary: (document.getElementById('rules-changes') || {}).textContent };",
+    )?;
+    let hit = ct["hit"].as_str().unwrap_or("");
+    let summary = ct["summary"].as_str().unwrap_or("");
     println!(
-        "conntrack -L on {}: {} entries, first: {}",
+        "conntrack -L on {}: {} entries listed ({summary}); the request's: {hit}",
         ct["node"].as_str().unwrap_or("?"),
         ct["n"],
-        ct["first"].as_str().unwrap_or("")
     );
-    if ct["n"].as_u64().unwrap_or(0) == 0 {
-        return Err("no node shows any conntrack entry".into());
+    if !(hit.contains(" ESTABLISHED ") || hit.contains(" TIME_WAIT ")) {
+        return Err(format!(
+            "the request's conntrack entry is neither open nor in TIME_WAIT: {hit}"
+        ));
+    }
+    if !summary.contains(" entries: ") {
+        return Err(format!("no count by state above conntrack -L: {summary}"));
     }
     show(session, "node-rules")?;
     super::shot(session, out, "inspect-node-conntrack");

@@ -133,7 +133,14 @@ pub struct Table {
     by_original: FixedMap<Tuple, u64>,
     by_reply: FixedMap<Tuple, u64>,
     next_id: u64,
+    /// When [`Table::insert`] next sweeps out expired entries.
+    sweep_at: SimTime,
 }
+
+/// How often inserts sweep expired entries out (the kernel's conntrack
+/// garbage collector also runs in the background; lookups never see an
+/// expired entry either way, so this only bounds the table's memory).
+const SWEEP_EVERY: SimDuration = SimDuration(1_000_000_000);
 
 impl Table {
     pub fn new() -> Table {
@@ -158,6 +165,10 @@ impl Table {
     /// tuple is already tracked the old entry is replaced, as the kernel
     /// would refuse to confirm a clashing one; returns the new entry's id.
     pub fn insert(&mut self, original: Tuple, reply: Tuple, mark: u32, now: SimTime) -> u64 {
+        if now >= self.sweep_at {
+            self.sweep_at = now + SWEEP_EVERY;
+            self.expire(now);
+        }
         for old in [
             self.by_original.get(&original).copied(),
             self.by_reply.get(&reply).copied(),
@@ -221,6 +232,21 @@ impl Table {
             }
             (s, _, _) => s,
         };
+        e.expires = now + e.state.timeout();
+    }
+
+    /// Entry `id`'s connection closed: it stays in TIME_WAIT for 120 s, as
+    /// the kernel keeps it, whichever side closed (both FINs seen; see
+    /// `tcp_conntracks` in net/netfilter/nf_conntrack_proto_tcp.c). A UDP
+    /// entry has no close and keeps its own timeout.
+    pub fn close(&mut self, id: u64, now: SimTime) {
+        let Some(e) = self.entries.get_mut(&id) else {
+            return;
+        };
+        if e.original.proto == Protocol::Udp {
+            return;
+        }
+        e.state = ConnState::TcpTimeWait;
         e.expires = now + e.state.timeout();
     }
 
@@ -404,6 +430,41 @@ mod tests {
         assert!(stream.starts_with("udp      17 120 src="), "{stream}");
         assert!(stream.contains("[ASSURED]"), "{stream}");
         assert_eq!(t.expire(SimTime::from_secs(123)).len(), 1);
+    }
+
+    #[test]
+    fn a_closed_connection_waits_120_s_and_inserts_sweep_it_out() {
+        let mut t = Table::new();
+        let (o, r) = conn(Protocol::Tcp);
+        let id = t.insert(o, r, 0, SimTime::ZERO);
+        t.touch(id, true, false, SimTime::from_secs(1));
+        t.close(id, SimTime::from_secs(2));
+        let text = t.render(SimTime::from_secs(2));
+        assert!(
+            text.starts_with("tcp      6 120 TIME_WAIT src=10.0.0.2 ")
+                && text.contains("[ASSURED]"),
+            "{text}"
+        );
+        assert!(t.lookup_original(&o, SimTime::from_secs(121)).is_some());
+        assert!(t.lookup_original(&o, SimTime::from_secs(122)).is_none());
+        // Expired, it still takes memory until an insert a second or more
+        // after the last sweep clears it.
+        assert_eq!(t.len(), 1);
+        let (mut o2, mut r2) = conn(Protocol::Tcp);
+        o2.src.port += 1;
+        r2.dst.port += 1;
+        t.insert(o2, r2, 0, SimTime::from_secs(122));
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.entries().next().map(|e| e.original), Some(o2));
+        // UDP has no close: the entry keeps its own timeout.
+        let (ou, ru) = conn(Protocol::Udp);
+        let u = t.insert(ou, ru, 0, SimTime::from_secs(122));
+        t.touch(u, true, false, SimTime::from_secs(122));
+        t.close(u, SimTime::from_secs(122));
+        let udp = t
+            .lookup_original(&ou, SimTime::from_secs(122))
+            .map(|e| (e.state, e.expires));
+        assert_eq!(udp, Some((ConnState::UdpReplied, SimTime::from_secs(152))));
     }
 
     #[test]

@@ -1223,10 +1223,10 @@ impl Sim {
         let Some(r) = self.requests.get(&id) else {
             return;
         };
-        // The query's UDP conntrack entry is done with (the kernel would
-        // let it time out after 30 s; dropping it keeps tables small).
+        // The query's exchange is over: its UDP conntrack entry runs out its
+        // 30 s, and IPVS counts the flow inactive.
         let (node, src, vip) = (self.client_node(r.client), r.dns_src, self.kube_dns_vip());
-        self.conntrack_forget(node, src, vip, Protocol::Udp);
+        self.conntrack_close(node, src, vip, Protocol::Udp);
         let Some(r) = self.requests.get(&id) else {
             return;
         };
@@ -1393,7 +1393,7 @@ impl Sim {
             }
         }
         for (n, (src, dst), proto) in closed {
-            self.conntrack_forget(n, src, dst, proto);
+            self.conntrack_close(n, src, dst, proto);
         }
     }
 
@@ -1526,9 +1526,9 @@ impl Sim {
             }
         }
         if let (Some(n), true) = (r.nat_node, closed) {
-            // The connection closed: forget its conntrack entry.
+            // The connection closed: its conntrack entry goes to TIME_WAIT.
             let (src, dst) = r.ct_orig.unwrap_or((r.src, r.dst));
-            self.conntrack_forget(n, src, dst, r.proto);
+            self.conntrack_close(n, src, dst, r.proto);
         }
         let cl = &self.clients[c.idx()];
         if cl.spec.concurrency > 0 {

@@ -5,13 +5,13 @@
 //! modules' inputs and their answers to trace decisions.
 
 use super::dataplane::Packet;
-use super::trace::{Decision, RuleHit};
+use super::trace::{Decision, PacketKind, RuleHit};
 use super::*;
 use crate::dns::{QType, RData, Rcode, ResolvConf, Zone, ZoneOptions};
 use crate::model;
 use crate::net::{Endpoint4, Ipv4Addr};
 use crate::netpol::{Peer, PolicyIndex};
-use crate::proxy::conntrack::Tuple;
+use crate::proxy::conntrack::{ConnState, Tuple};
 use crate::proxy::netfilter::{self, EvalCtx, Hook, Verdict};
 
 /// What kube-proxy's program did to a connection's first packet.
@@ -87,11 +87,20 @@ impl Sim {
         // this is why a kept-alive connection stays on its pod after the
         // rules change.
         let now = self.now;
-        let tracked = self.proxies[n.idx()]
-            .conntrack
+        let ct = &mut self.proxies[n.idx()].conntrack;
+        let mut tracked = ct
             .lookup_original(&tuple, now)
-            .map(|e| (e.id, e.reply));
-        if let Some((cid, reply)) = tracked {
+            .map(|e| (e.id, e.reply, e.state));
+        // A SYN that finds its tuple in TIME_WAIT opens a new connection:
+        // the kernel kills the old entry and tracks the SYN afresh, so it
+        // walks the rules again (nf_conntrack_proto_tcp.c, `nf_conntrack_tcp_packet`).
+        if let Some((cid, _, ConnState::TcpTimeWait)) = tracked {
+            if pkt.kind == PacketKind::Syn {
+                ct.remove(cid);
+                tracked = None;
+            }
+        }
+        if let Some((cid, reply, _)) = tracked {
             self.proxies[n.idx()]
                 .conntrack
                 .touch(cid, false, false, now);
@@ -280,10 +289,12 @@ impl Sim {
         }
     }
 
-    /// A connection closed; its conntrack entry on `n` goes. (The kernel
-    /// keeps it in TIME_WAIT for two minutes; svcsim drops it at once so a
-    /// busy run's tables stay small enough to checkpoint.)
-    pub(crate) fn conntrack_forget(
+    /// A connection closed (or a UDP exchange, a DNS query and its answer,
+    /// is over): its TCP entry on `n` goes to TIME_WAIT for 120 s; a UDP
+    /// entry runs out its own 30 s. Both are kept as the kernel keeps them,
+    /// so `conntrack -L` lists them, and a later packet of the same tuple
+    /// finds them.
+    pub(crate) fn conntrack_close(
         &mut self,
         n: NodeId,
         src: Endpoint4,
@@ -297,7 +308,7 @@ impl Sim {
             .lookup_original(&Tuple { proto, src, dst }, now)
             .map(|e| (e.id, e.reply.src))
         {
-            kp.conntrack.remove(id);
+            kp.conntrack.close(id, now);
             // IPVS counts the connection as active until it closes, which
             // is what `lc` compares. The program current now, or, between a
             // sync and the next use, the one the next program takes over.

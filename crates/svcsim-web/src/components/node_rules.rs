@@ -5,13 +5,14 @@
 //!
 //! The text is regenerated only when the node's synced rule version, the
 //! proxy mode or the tab changes (IPVS and conntrack text, which carry
-//! counters and timers, are re-read on each snapshot but are short).
+//! counters and timers, are re-read on each snapshot; conntrack lists
+//! only the newest entries and the selected request's).
 
 use super::rules_text::RulesText;
 use crate::app::{Action, EngineRef, Selection};
 use crate::model::format;
 use crate::model::requests::RequestRecord;
-use crate::model::rules_doc::{RuleKey, RulesDoc};
+use crate::model::rules_doc::{conntrack_listing, RuleKey, RulesDoc};
 use crate::model::snapshot::Snapshot;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,6 +33,11 @@ pub struct Props {
     pub memory: RulesMemory,
     pub act: Callback<Action>,
 }
+
+/// At most this many conntrack entries are listed (the newest), besides
+/// the selected request's: a busy node tracks thousands, and the list is
+/// redrawn with every snapshot as their timers count down.
+const CONNTRACK_LISTED: usize = 300;
 
 /// Which text is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,6 +132,7 @@ pub fn node_rules(p: &Props) -> Html {
     let mut mark = None;
     let mut elsewhere = None;
     let mut doc = Rc::new(RulesDoc::default());
+    let mut conntrack_summary = String::new();
     if let Ok(mut e) = p.engine.0.try_borrow_mut() {
         if let Some(r) = p.packet.and_then(|id| e.requests.get(id)) {
             for h in &r.hops {
@@ -148,9 +155,11 @@ pub fn node_rules(p: &Props) -> Html {
                 }
             }
             mark = match view {
+                // With the space after it, so `dport=80` does not also
+                // find `dport=8080`.
                 View::Conntrack => r
                     .nat_hop()
-                    .map(|h| RequestRecord::conntrack_tuples(&h.hop).0),
+                    .map(|h| format!("{} ", RequestRecord::conntrack_tuples(&h.hop).0)),
                 View::Ipvs => r
                     .nat_hop()
                     .filter(|h| matches!(&h.hop.from, Place::Node { name, .. } if *name == p.node))
@@ -162,7 +171,11 @@ pub fn node_rules(p: &Props) -> Html {
         let version = match view {
             View::Iptables => Some(Version::Rules(nv.rules_version, ipvs_mode)),
             View::Ipvs => sim.ipvsadm_text(&p.node).map(Version::Text),
-            View::Conntrack => sim.conntrack_text(&p.node).map(Version::Text),
+            View::Conntrack => sim.conntrack_text(&p.node).map(|t| {
+                let (listed, summary) = conntrack_listing(&t, mark.as_deref(), CONNTRACK_LISTED);
+                conntrack_summary = summary;
+                Version::Text(listed)
+            }),
         };
         let key = (p.snap.scenario.clone(), p.node.clone(), view);
         let mut c = p.memory.0.borrow_mut();
@@ -308,13 +321,10 @@ pub fn node_rules(p: &Props) -> Html {
         (None, _) => "Select a packet (click it, or a request line in the log) to highlight the rules it matched.".to_string(),
         (Some(id), View::Iptables) => format!("{hit_count} rule(s) matched by request #{id} highlighted in orange.{resynced}"),
         (Some(id), View::Ipvs) => format!("{hit_count} line(s) for request #{id}'s virtual server highlighted."),
-        (Some(id), View::Conntrack) => format!("{hit_count} entries of request #{id} highlighted. svcsim drops an entry when its connection closes (the kernel keeps it in TIME_WAIT for 120 s), so a finished request's NAT entry is usually gone: the packet inspector shows the tuple it had."),
+        (Some(id), View::Conntrack) => format!("{hit_count} of request #{id}'s entries highlighted. A closed connection's entry stays in TIME_WAIT for 120 s and a DNS query's for 30 s; once it has timed out, or a new connection took over its ports, the packet inspector still shows the tuple it had."),
     };
     let changes = if view == View::Conntrack {
-        format!(
-            "{} entries (connections in flight, and forwarded flows still open)",
-            doc.lines.len()
-        )
+        conntrack_summary
     } else if show_walked {
         format!(
             "An earlier program: today's is sync {}, to API version {}.",
