@@ -20,7 +20,7 @@ use crate::model::{EndpointSlice, Service};
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
 use crate::time::{SimDuration, SimTime};
 use crate::vecmap::VecSet;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 
 /// One direction of a connection.
@@ -132,6 +132,14 @@ pub struct Table {
     entries: BTreeMap<u64, Entry>,
     by_original: FixedMap<Tuple, u64>,
     by_reply: FixedMap<Tuple, u64>,
+    /// Closed TCP connections waiting out TIME_WAIT, oldest first. Closes
+    /// come in time order and all wait 120 s, so this is expiry order too.
+    /// They are listed but not indexed, which keeps a busy node's two
+    /// minutes of them cheap to hold and to checkpoint: no packet in the
+    /// simulation looks one up (a SYN of the same tuple opens a new
+    /// connection anyway, `nf_conntrack_tcp_packet`, and the new entry
+    /// supersedes the waiting one).
+    time_wait: VecDeque<Entry>,
     next_id: u64,
     /// When [`Table::insert`] next sweeps out expired entries.
     sweep_at: SimTime,
@@ -147,14 +155,15 @@ impl Table {
         Table::default()
     }
 
+    /// Entries held, expired ones not yet swept out included.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.time_wait.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
-    /// All entries in creation order.
+    /// The entries packets can find (all but TIME_WAIT), in creation order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.values()
     }
@@ -237,17 +246,22 @@ impl Table {
 
     /// Entry `id`'s connection closed: it stays in TIME_WAIT for 120 s, as
     /// the kernel keeps it, whichever side closed (both FINs seen; see
-    /// `tcp_conntracks` in net/netfilter/nf_conntrack_proto_tcp.c). A UDP
-    /// entry has no close and keeps its own timeout.
+    /// `tcp_conntracks` in net/netfilter/nf_conntrack_proto_tcp.c), listed
+    /// but no longer found by lookups. A UDP entry has no close and keeps
+    /// its own timeout.
     pub fn close(&mut self, id: u64, now: SimTime) {
-        let Some(e) = self.entries.get_mut(&id) else {
-            return;
-        };
-        if e.original.proto == Protocol::Udp {
+        if self
+            .entries
+            .get(&id)
+            .is_none_or(|e| e.original.proto == Protocol::Udp)
+        {
             return;
         }
-        e.state = ConnState::TcpTimeWait;
-        e.expires = now + e.state.timeout();
+        if let Some(mut e) = self.remove(id) {
+            e.state = ConnState::TcpTimeWait;
+            e.expires = now + e.state.timeout();
+            self.time_wait.push_back(e);
+        }
     }
 
     /// Remove an entry.
@@ -258,8 +272,8 @@ impl Table {
         Some(e)
     }
 
-    /// Drop every entry whose timeout has passed at `now`; returns them in
-    /// id order.
+    /// Drop every entry whose timeout has passed at `now`; returns them,
+    /// those packets could find in id order, then the TIME_WAIT ones.
     pub fn expire(&mut self, now: SimTime) -> Vec<Entry> {
         let dead: Vec<u64> = self
             .entries
@@ -267,12 +281,11 @@ impl Table {
             .filter(|e| e.expires <= now)
             .map(|e| e.id)
             .collect();
-        dead.into_iter().filter_map(|id| self.remove(id)).collect()
-    }
-
-    /// The earliest expiry, for the event queue.
-    pub fn next_expiry(&self) -> Option<SimTime> {
-        self.entries.values().map(|e| e.expires).min()
+        let mut out: Vec<Entry> = dead.into_iter().filter_map(|id| self.remove(id)).collect();
+        while self.time_wait.front().is_some_and(|e| e.expires <= now) {
+            out.extend(self.time_wait.pop_front());
+        }
+        out
     }
 
     /// kube-proxy's `CleanStaleEntries` (pkg/proxy/conntrack/cleanup.go),
@@ -328,36 +341,107 @@ impl Table {
     /// `conntrack -L` text, one line per live entry, in id order:
     /// `tcp      6 86399 ESTABLISHED src=… dst=… sport=… dport=… src=… … [ASSURED] mark=0 use=1`.
     pub fn render(&self, now: SimTime) -> String {
-        let mut out = String::new();
-        for e in self.entries.values().filter(|e| e.expires > now) {
-            let (name, num) = match e.original.proto {
-                Protocol::Tcp => ("tcp", 6),
-                Protocol::Udp => ("udp", 17),
-                Protocol::Sctp => ("sctp", 132),
-            };
-            let left = e.expires.since(now).as_secs();
-            let _ = write!(out, "{name:<8} {num} {left} ");
-            if let Some(l) = e.state.label() {
-                let _ = write!(out, "{l} ");
-            }
-            let t = |t: &Tuple| {
-                format!(
-                    "src={} dst={} sport={} dport={}",
-                    t.src.ip, t.dst.ip, t.src.port, t.dst.port
-                )
-            };
-            let _ = write!(out, "{}", t(&e.original));
-            if !e.seen_reply {
-                out.push_str(" [UNREPLIED]");
-            }
-            let _ = write!(out, " {}", t(&e.reply));
-            if e.seen_reply && !matches!(e.state, ConnState::TcpSynSent | ConnState::UdpReplied) {
-                out.push_str(" [ASSURED]");
-            }
-            let _ = writeln!(out, " mark={} use=1", e.mark);
-        }
-        out
+        self.render_some(now, usize::MAX, |_| false).text
     }
+
+    /// `conntrack -L` cut short, for a busy table: the entries whose
+    /// original tuple `keep` picks and the `newest` others, in id order,
+    /// with a count of every live entry by state.
+    pub fn render_some(
+        &self,
+        now: SimTime,
+        newest: usize,
+        keep: impl Fn(&Tuple) -> bool,
+    ) -> Listing {
+        // A waiting connection whose tuple a newer one took over is gone
+        // (the kernel replaced it), and so is one that timed out.
+        let mut newer: FixedMap<Tuple, ()> = FixedMap::default();
+        let mut live: Vec<&Entry> = Vec::with_capacity(self.len());
+        for e in self.time_wait.iter().rev() {
+            if e.expires > now
+                && !self.by_original.contains_key(&e.original)
+                && newer.insert(e.original, ()).is_none()
+            {
+                live.push(e);
+            }
+        }
+        live.extend(self.entries.values().filter(|e| e.expires > now));
+        crate::order::sort_by_key(&mut live, |e| e.id);
+        let mut by_state = Vec::new();
+        for word in STATE_WORDS {
+            let n = live
+                .iter()
+                .filter(|e| e.state.label().unwrap_or("UDP") == word)
+                .count();
+            if n > 0 {
+                by_state.push((word, n));
+            }
+        }
+        let first_newest = live.len().saturating_sub(newest);
+        let mut text = String::new();
+        let mut listed = 0;
+        for (i, e) in live.iter().enumerate() {
+            if i >= first_newest || keep(&e.original) {
+                write_entry(&mut text, e, now);
+                listed += 1;
+            }
+        }
+        Listing {
+            text,
+            total: live.len(),
+            listed,
+            by_state,
+        }
+    }
+}
+
+/// The state words `conntrack -L` prints, in the order a connection passes
+/// them, and "UDP" for UDP entries (which print none).
+const STATE_WORDS: [&str; 5] = ["SYN_SENT", "ESTABLISHED", "CLOSE_WAIT", "TIME_WAIT", "UDP"];
+
+/// A table listed in part ([`Table::render_some`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing {
+    /// The listed entries' lines.
+    pub text: String,
+    /// Live entries in the table.
+    pub total: usize,
+    /// Lines in `text`.
+    pub listed: usize,
+    /// Live entries per state word (UDP as "UDP"), in the order a
+    /// connection passes them; states with none left out.
+    pub by_state: Vec<(&'static str, usize)>,
+}
+
+/// One `conntrack -L` line.
+fn write_entry(out: &mut String, e: &Entry, now: SimTime) {
+    let (name, num) = match e.original.proto {
+        Protocol::Tcp => ("tcp", 6),
+        Protocol::Udp => ("udp", 17),
+        Protocol::Sctp => ("sctp", 132),
+    };
+    let left = e.expires.since(now).as_secs();
+    let _ = write!(out, "{name:<8} {num} {left} ");
+    if let Some(l) = e.state.label() {
+        let _ = write!(out, "{l} ");
+    }
+    let tuple = |out: &mut String, t: &Tuple| {
+        let _ = write!(
+            out,
+            "src={} dst={} sport={} dport={}",
+            t.src.ip, t.dst.ip, t.src.port, t.dst.port
+        );
+    };
+    tuple(out, &e.original);
+    if !e.seen_reply {
+        out.push_str(" [UNREPLIED]");
+    }
+    out.push(' ');
+    tuple(out, &e.reply);
+    if e.seen_reply && !matches!(e.state, ConnState::TcpSynSent | ConnState::UdpReplied) {
+        out.push_str(" [ASSURED]");
+    }
+    let _ = writeln!(out, " mark={} use=1", e.mark);
 }
 
 #[cfg(test)]
@@ -445,8 +529,11 @@ mod tests {
                 && text.contains("[ASSURED]"),
             "{text}"
         );
-        assert!(t.lookup_original(&o, SimTime::from_secs(121)).is_some());
-        assert!(t.lookup_original(&o, SimTime::from_secs(122)).is_none());
+        // Listed until it times out, but no packet finds it: a SYN of the
+        // same tuple is a new connection.
+        assert!(t.lookup_original(&o, SimTime::from_secs(3)).is_none());
+        assert!(t.render(SimTime::from_secs(121)).contains(" 1 TIME_WAIT "));
+        assert_eq!(t.render(SimTime::from_secs(122)), "");
         // Expired, it still takes memory until an insert a second or more
         // after the last sweep clears it.
         assert_eq!(t.len(), 1);
@@ -456,6 +543,28 @@ mod tests {
         t.insert(o2, r2, 0, SimTime::from_secs(122));
         assert_eq!(t.len(), 1);
         assert_eq!(t.entries().next().map(|e| e.original), Some(o2));
+        // A new connection on a waiting tuple supersedes the waiting entry.
+        let again = t.insert(o, r, 0, SimTime::from_secs(122));
+        t.close(again, SimTime::from_secs(123));
+        let newer = t.insert(o, r, 0, SimTime::from_secs(124));
+        let text = t.render(SimTime::from_secs(124));
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(
+            text.contains(" 120 SYN_SENT src=10.0.0.2 dst=172.30.0.41 sport=40000 "),
+            "{text}"
+        );
+        // And when that one closes too, only the newest waits.
+        t.close(newer, SimTime::from_secs(125));
+        let text = t.render(SimTime::from_secs(125));
+        assert_eq!(
+            text.lines().filter(|l| l.contains("sport=40000 ")).count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains(" 120 TIME_WAIT src=10.0.0.2 dst=172.30.0.41 sport=40000 "),
+            "{text}"
+        );
         // UDP has no close: the entry keeps its own timeout.
         let (ou, ru) = conn(Protocol::Udp);
         let u = t.insert(ou, ru, 0, SimTime::from_secs(122));
@@ -465,6 +574,51 @@ mod tests {
             .lookup_original(&ou, SimTime::from_secs(122))
             .map(|e| (e.state, e.expires));
         assert_eq!(udp, Some((ConnState::UdpReplied, SimTime::from_secs(152))));
+    }
+
+    #[test]
+    fn a_busy_table_lists_the_newest_and_the_kept_entries_with_counts() {
+        let mut t = Table::new();
+        let now = SimTime::from_secs(10);
+        let mut originals = Vec::new();
+        for i in 0..10u16 {
+            let (mut o, mut r) = conn(if i % 2 == 0 {
+                Protocol::Udp
+            } else {
+                Protocol::Tcp
+            });
+            o.src.port += i;
+            r.dst.port += i;
+            let id = t.insert(o, r, 0, now);
+            t.touch(id, true, false, now);
+            if i % 4 == 1 {
+                t.close(id, now);
+            }
+            originals.push(o);
+        }
+        let l = t.render_some(now, 3, |o| *o == originals[1]);
+        assert_eq!(
+            (l.total, l.listed, l.by_state.clone()),
+            (
+                10,
+                4,
+                vec![("ESTABLISHED", 2), ("TIME_WAIT", 3), ("UDP", 5)]
+            )
+        );
+        let ports: Vec<&str> = l
+            .text
+            .lines()
+            .filter_map(|x| x.split("sport=").nth(1)?.split(' ').next())
+            .collect();
+        // In the table's order: the kept one (closed, waiting), then the
+        // newest three.
+        assert_eq!(ports, ["40001", "40007", "40008", "40009"]);
+        assert!(l.text.lines().next().unwrap().contains(" TIME_WAIT "));
+        // Whole, it is `render`.
+        assert_eq!(
+            t.render_some(now, usize::MAX, |_| false).text,
+            t.render(now)
+        );
     }
 
     #[test]

@@ -5,13 +5,13 @@
 //! modules' inputs and their answers to trace decisions.
 
 use super::dataplane::Packet;
-use super::trace::{Decision, PacketKind, RuleHit};
+use super::trace::{Decision, RuleHit};
 use super::*;
 use crate::dns::{QType, RData, Rcode, ResolvConf, Zone, ZoneOptions};
 use crate::model;
 use crate::net::{Endpoint4, Ipv4Addr};
 use crate::netpol::{Peer, PolicyIndex};
-use crate::proxy::conntrack::{ConnState, Tuple};
+use crate::proxy::conntrack::Tuple;
 use crate::proxy::netfilter::{self, EvalCtx, Hook, Verdict};
 
 /// What kube-proxy's program did to a connection's first packet.
@@ -87,20 +87,14 @@ impl Sim {
         // this is why a kept-alive connection stays on its pod after the
         // rules change.
         let now = self.now;
-        let ct = &mut self.proxies[n.idx()].conntrack;
-        let mut tracked = ct
+        // (A SYN whose tuple waits in TIME_WAIT is not found: the kernel
+        // would kill that entry and track the SYN afresh, so it walks the
+        // rules again; nf_conntrack_proto_tcp.c, `nf_conntrack_tcp_packet`.)
+        let tracked = self.proxies[n.idx()]
+            .conntrack
             .lookup_original(&tuple, now)
-            .map(|e| (e.id, e.reply, e.state));
-        // A SYN that finds its tuple in TIME_WAIT opens a new connection:
-        // the kernel kills the old entry and tracks the SYN afresh, so it
-        // walks the rules again (nf_conntrack_proto_tcp.c, `nf_conntrack_tcp_packet`).
-        if let Some((cid, _, ConnState::TcpTimeWait)) = tracked {
-            if pkt.kind == PacketKind::Syn {
-                ct.remove(cid);
-                tracked = None;
-            }
-        }
-        if let Some((cid, reply, _)) = tracked {
+            .map(|e| (e.id, e.reply));
+        if let Some((cid, reply)) = tracked {
             self.proxies[n.idx()]
                 .conntrack
                 .touch(cid, false, false, now);
@@ -379,6 +373,21 @@ impl Sim {
         self.proxies
             .get(n.idx())
             .map(|k| k.conntrack.render(self.now))
+    }
+
+    /// A node's `conntrack -L` cut short: the entries whose original tuple
+    /// `keep` picks and the `newest` others, with a count by state (a busy
+    /// node tracks thousands of flows; the inspectors list a few).
+    pub fn conntrack_listing(
+        &self,
+        node: &str,
+        newest: usize,
+        keep: impl Fn(&Tuple) -> bool,
+    ) -> Option<crate::proxy::conntrack::Listing> {
+        let n = self.node_by_name(node)?;
+        self.proxies
+            .get(n.idx())
+            .map(|k| k.conntrack.render_some(self.now, newest, keep))
     }
 
     /// `ipvsadm -Ln` for a node (IPVS mode's virtual servers as of its last

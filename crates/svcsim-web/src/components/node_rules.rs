@@ -12,7 +12,7 @@ use super::rules_text::RulesText;
 use crate::app::{Action, EngineRef, Selection};
 use crate::model::format;
 use crate::model::requests::RequestRecord;
-use crate::model::rules_doc::{conntrack_listing, RuleKey, RulesDoc};
+use crate::model::rules_doc::{self, RuleKey, RulesDoc};
 use crate::model::snapshot::Snapshot;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -133,6 +133,8 @@ pub fn node_rules(p: &Props) -> Html {
     let mut elsewhere = None;
     let mut doc = Rc::new(RulesDoc::default());
     let mut conntrack_summary = String::new();
+    // The selected request's connection, as its NAT node tracks it.
+    let mut tuple = None;
     if let Ok(mut e) = p.engine.0.try_borrow_mut() {
         if let Some(r) = p.packet.and_then(|id| e.requests.get(id)) {
             for h in &r.hops {
@@ -157,9 +159,10 @@ pub fn node_rules(p: &Props) -> Html {
             mark = match view {
                 // With the space after it, so `dport=80` does not also
                 // find `dport=8080`.
-                View::Conntrack => r
-                    .nat_hop()
-                    .map(|h| format!("{} ", RequestRecord::conntrack_tuples(&h.hop).0)),
+                View::Conntrack => r.nat_hop().map(|h| {
+                    tuple = Some(RequestRecord::conntrack_tuple(&h.hop));
+                    format!("{} ", RequestRecord::conntrack_tuples(&h.hop).0)
+                }),
                 View::Ipvs => r
                     .nat_hop()
                     .filter(|h| matches!(&h.hop.from, Place::Node { name, .. } if *name == p.node))
@@ -171,11 +174,12 @@ pub fn node_rules(p: &Props) -> Html {
         let version = match view {
             View::Iptables => Some(Version::Rules(nv.rules_version, ipvs_mode)),
             View::Ipvs => sim.ipvsadm_text(&p.node).map(Version::Text),
-            View::Conntrack => sim.conntrack_text(&p.node).map(|t| {
-                let (listed, summary) = conntrack_listing(&t, mark.as_deref(), CONNTRACK_LISTED);
-                conntrack_summary = summary;
-                Version::Text(listed)
-            }),
+            View::Conntrack => sim
+                .conntrack_listing(&p.node, CONNTRACK_LISTED, |t| Some(t) == tuple.as_ref())
+                .map(|l| {
+                    conntrack_summary = rules_doc::conntrack_summary(&l, CONNTRACK_LISTED);
+                    Version::Text(l.text)
+                }),
         };
         let key = (p.snap.scenario.clone(), p.node.clone(), view);
         let mut c = p.memory.0.borrow_mut();

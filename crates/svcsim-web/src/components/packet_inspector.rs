@@ -124,10 +124,10 @@ pub fn packet_inspector(p: &Props) -> Html {
                 let Place::Node { name, .. } = &nat.hop.from else {
                     continue;
                 };
-                let (orig, _) = RequestRecord::conntrack_tuples(&nat.hop);
+                let orig = RequestRecord::conntrack_tuple(&nat.hop);
                 let live = sim
-                    .conntrack_text(name)
-                    .and_then(|t| t.lines().find(|l| l.contains(&orig)).map(str::to_string));
+                    .conntrack_listing(name, 0, |t| *t == orig)
+                    .and_then(|l| l.text.lines().next().map(str::to_string));
                 let what = if nat.hop.packet == PacketKind::DnsQuery {
                     "DNS query"
                 } else {

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use svcsim_core::net::Protocol;
+use svcsim_core::proxy::conntrack::Tuple;
 use svcsim_core::sim::trace::{Hop, PacketKind, Place, RequestEnd, RequestId};
 use svcsim_core::sim::{TraceEvent, TraceKind};
 use svcsim_core::time::SimTime;
@@ -71,6 +72,15 @@ impl RequestRecord {
             h.dst_after.ip, h.src_after.ip, h.dst_after.port, h.src_after.port
         );
         (orig, reply)
+    }
+
+    /// The original tuple of the conntrack entry a hop's NAT created.
+    pub fn conntrack_tuple(h: &Hop) -> Tuple {
+        Tuple {
+            proto: h.proto,
+            src: h.src,
+            dst: h.dst,
+        }
     }
 
     /// A `conntrack -L`-style line for the entry a hop's NAT created, built

@@ -7,6 +7,7 @@
 //! the same structure the packets walk, so a highlighted line is the rule
 //! the packet matched, not a look-alike found by searching the text.
 
+use svcsim_core::proxy::conntrack::Listing;
 use svcsim_core::proxy::rules::Ruleset;
 use svcsim_core::vecmap::VecSet;
 
@@ -153,63 +154,31 @@ impl RulesDoc {
     }
 }
 
-/// `conntrack -L` as the inspector lists it. A busy node tracks
-/// thousands of flows (closed connections wait 120 s in TIME_WAIT, DNS
-/// queries 30 s), too many to redraw four times a second: this keeps
-/// the entries that contain `mark` (the selected request's tuple) and
-/// the newest others, `newest` in all at most besides the marked, in
-/// the table's order. Returns that text and a one-line count of the
-/// whole table by state.
-pub fn conntrack_listing(text: &str, mark: Option<&str>, newest: usize) -> (String, String) {
-    let lines: Vec<&str> = text.lines().collect();
-    // State words in the order a connection passes them; UDP has none.
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for l in &lines {
-        let mut w = l.split_whitespace();
-        let state = match w.next() {
-            Some("tcp") => w.nth(2).unwrap_or("?"),
-            Some("udp") => "UDP",
-            Some(other) => other,
-            None => continue,
-        };
-        match counts.iter_mut().find(|(s, _)| *s == state) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((state, 1)),
-        }
-    }
-    let rank = |s: &str| {
-        ["SYN_SENT", "ESTABLISHED", "CLOSE_WAIT", "TIME_WAIT", "UDP"]
-            .iter()
-            .position(|x| *x == s)
-            .unwrap_or(5)
-    };
-    svcsim_core::order::sort_by_key(&mut counts, |(s, _)| rank(s));
-    let marked = |l: &str| mark.is_some_and(|m| l.contains(m));
-    let first_newest = lines.len().saturating_sub(newest);
-    let shown: Vec<&str> = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, l)| *i >= first_newest || marked(l))
-        .map(|(_, l)| *l)
-        .collect();
-    let mut summary = match lines.len() {
+/// The line above a node's `conntrack -L` in the inspector: how many
+/// entries by state, and which of them are listed (the newest `newest`,
+/// and the selected request's), since a busy node tracks thousands
+/// (closed connections wait 120 s in TIME_WAIT, DNS queries 30 s).
+pub fn conntrack_summary(l: &Listing, newest: usize) -> String {
+    let mut summary = match l.total {
         1 => "1 entry".to_string(),
         n => format!("{n} entries"),
     };
-    if !counts.is_empty() {
-        let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    if !l.by_state.is_empty() {
+        let parts: Vec<String> = l.by_state.iter().map(|(s, n)| format!("{n} {s}")).collect();
         summary.push_str(&format!(": {}", parts.join(", ")));
     }
-    if shown.len() < lines.len() {
-        let recent = newest.min(lines.len());
-        let older = shown.len() - recent;
+    if l.listed < l.total {
+        let recent = newest.min(l.total);
         summary.push_str(&format!("; listed: the newest {recent}"));
-        if older > 0 {
-            summary.push_str(&format!(" and {older} older of the selected request"));
+        if l.listed > recent {
+            summary.push_str(&format!(
+                " and {} older of the selected request",
+                l.listed - recent
+            ));
         }
-        summary.push_str(&format!(" ({} not listed)", lines.len() - shown.len()));
+        summary.push_str(&format!(" ({} not listed)", l.total - l.listed));
     }
-    (shown.join("\n"), summary)
+    summary
 }
 
 #[cfg(test)]
@@ -218,46 +187,32 @@ mod tests {
     use svcsim_core::{Sim, SimTime};
 
     #[test]
-    fn a_busy_conntrack_table_lists_the_newest_and_the_marked_entries() {
-        let line = |state: &str, port: u32| {
-            match state {
-            "UDP" => format!("udp      17 29 src=10.0.0.1 dst=10.96.0.10 sport={port} dport=53 src=10.0.0.9 dst=10.0.0.1 sport=53 dport={port} mark=0 use=1"),
-            s => format!("tcp      6 100 {s} src=10.0.0.1 dst=10.96.0.1 sport={port} dport=80 src=10.0.0.8 dst=10.0.0.1 sport=80 dport={port} [ASSURED] mark=0 use=1"),
-        }
+    fn a_busy_conntrack_table_is_counted_by_state_and_listed_in_part() {
+        let listing = |total, listed| Listing {
+            text: String::new(),
+            total,
+            listed,
+            by_state: vec![("ESTABLISHED", 1), ("TIME_WAIT", 5), ("UDP", total - 6)],
         };
-        let mut text = String::new();
-        for p in 0..10 {
-            text.push_str(&line(
-                if p % 2 == 0 { "UDP" } else { "TIME_WAIT" },
-                40000 + p,
-            ));
-            text.push('\n');
-        }
-        text.push_str(&line("ESTABLISHED", 50000));
-        let (listed, summary) = conntrack_listing(&text, Some("sport=40001 "), 3);
         assert_eq!(
-            summary,
+            conntrack_summary(&listing(11, 4), 3),
             "11 entries: 1 ESTABLISHED, 5 TIME_WAIT, 5 UDP; listed: the newest 3 and 1 older of the selected request (7 not listed)"
         );
-        let ports: Vec<&str> = listed
-            .lines()
-            .map(|l| {
-                l.split("sport=")
-                    .nth(1)
-                    .unwrap_or("")
-                    .split(' ')
-                    .next()
-                    .unwrap_or("")
-            })
-            .collect();
-        assert_eq!(ports, ["40001", "40008", "40009", "50000"]);
-        // A short table is listed whole.
-        let (listed, summary) = conntrack_listing(&text, None, 300);
-        assert_eq!(listed.lines().count(), 11);
-        assert_eq!(summary, "11 entries: 1 ESTABLISHED, 5 TIME_WAIT, 5 UDP");
-        let (listed, summary) = conntrack_listing("", None, 300);
-        assert!(listed.is_empty());
-        assert_eq!(summary, "0 entries");
+        assert_eq!(
+            conntrack_summary(&listing(11, 3), 3),
+            "11 entries: 1 ESTABLISHED, 5 TIME_WAIT, 5 UDP; listed: the newest 3 (8 not listed)"
+        );
+        assert_eq!(
+            conntrack_summary(&listing(11, 11), 300),
+            "11 entries: 1 ESTABLISHED, 5 TIME_WAIT, 5 UDP"
+        );
+        let empty = Listing {
+            text: String::new(),
+            total: 0,
+            listed: 0,
+            by_state: vec![],
+        };
+        assert_eq!(conntrack_summary(&empty, 300), "0 entries");
     }
 
     fn sim(name: &str) -> Sim {
