@@ -121,6 +121,7 @@ fn packet_and_node(session: &Session, out: &Path) -> Result<()> {
     super::set_speed(session, super::SPEED_1X)?;
     super::wait_count_above(session, "requests", 10, 60)?;
     set_playing(session, false)?;
+    glow_click(session)?;
     canvas_click(session)?;
     let seq = wait_js(
         session,
@@ -327,6 +328,104 @@ fn walked_rules(session: &Session, out: &Path) -> Result<()> {
         "return !!document.getElementById('rules-show-walked');",
     )?;
     Ok(())
+}
+
+/// Paused, the canvas often shows no packet, only the glows of hops that
+/// just arrived. A click on a glowing edge, away from every dot, opens the
+/// request of the hop that crossed it last; then the inspector is closed.
+fn glow_click(session: &Session) -> Result<()> {
+    // Translucent pixels in one of the packet colours (reset red left out:
+    // it is also the failure labels' colour) with no opaque pixel within
+    // 12 device pixels, so no dot is near enough to be picked instead.
+    const FIND_GLOWS: &str = "const c = document.getElementById('packets');
+         window.__glows = [];
+         if (!c || c.width < 1) return 0;
+         const o = document.createElement('canvas');
+         o.width = c.width;
+         o.height = c.height;
+         const ox = o.getContext('2d', { willReadFrequently: true });
+         ox.drawImage(c, 0, 0);
+         const W = o.width, H = o.height;
+         const img = ox.getImageData(0, 0, W, H).data;
+         const colours = ['8e44ad','c39bd3','d35400','f0a35e','1f6fd1','6fb1ff','1e8449','58d68d']
+           .map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
+         const near = (x, y) => {
+           for (let dy = -12; dy <= 12; dy++)
+             for (let dx = -12; dx <= 12; dx++) {
+               const X = x + dx, Y = y + dy;
+               if (X >= 0 && Y >= 0 && X < W && Y < H && img[(Y * W + X) * 4 + 3] >= 254) return true;
+             }
+           return false;
+         };
+         const pts = [];
+         for (let y = 0; y < H && pts.length < 40; y += 3)
+           for (let x = 0; x < W && pts.length < 40; x += 3) {
+             const k = (y * W + x) * 4;
+             if (img[k + 3] < 60 || img[k + 3] >= 250) continue;
+             if (!colours.some(([r, g, b]) => Math.abs(img[k] - r) + Math.abs(img[k + 1] - g) + Math.abs(img[k + 2] - b) < 40)) continue;
+             if (near(x, y)) continue;
+             pts.push([x, y]);
+           }
+         window.__glows = pts;
+         return pts.length;";
+    let mut steps = 0;
+    let found = loop {
+        let n = session
+            .execute(FIND_GLOWS, json!([]))?
+            .as_u64()
+            .unwrap_or(0);
+        if n >= 1 || steps >= 40 {
+            break n;
+        }
+        super::click(session, "#step")?;
+        steps += 1;
+        std::thread::sleep(Duration::from_millis(60));
+    };
+    if found == 0 {
+        return Err(format!(
+            "glow click: no glow away from the dots on the paused canvas after {steps} steps"
+        ));
+    }
+    // One click at a time, until one opens the inspector.
+    let mut clicks = 0;
+    for i in 0..found {
+        clicks += 1;
+        session.execute(
+            "const [x, y] = window.__glows[arguments[0]];
+             const c = document.getElementById('packets');
+             const r = c.getBoundingClientRect();
+             c.closest('.stage').dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window,
+               clientX: r.left + x * r.width / c.width, clientY: r.top + y * r.height / c.height }));",
+            json!([i]),
+        )?;
+        let id = wait_for(Duration::from_millis(800), "the packet inspector", || {
+            let r = session.execute(
+                "const p = document.getElementById('packet-inspector'); return p ? p.dataset.request : null;",
+                json!([]),
+            )?;
+            Ok(r.as_str().map(str::to_string))
+        });
+        if let Ok(id) = id {
+            println!(
+                "glow click: a glowing edge on the paused canvas ({steps} step(s), {found} glow pixel(s) away from dots, {clicks} click(s)) opened request #{id}"
+            );
+            super::click(session, "[aria-label=\"Close packet inspector\"]")?;
+            return wait_for(
+                Duration::from_secs(3),
+                "the packet inspector to close",
+                || {
+                    let open = session.execute(
+                        "return !!document.getElementById('packet-inspector');",
+                        json!([]),
+                    )?;
+                    Ok((open.as_bool() == Some(false)).then_some(()))
+                },
+            );
+        }
+    }
+    Err(format!(
+        "glow click: {clicks} click(s) on glow pixels away from the dots opened nothing"
+    ))
 }
 
 /// Click where the paused canvas shows a packet: the packet inspector

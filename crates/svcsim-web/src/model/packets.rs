@@ -128,6 +128,9 @@ pub struct Glow {
     pub kind: PacketKind,
     /// 1.0 just arrived, fading to 0.0.
     pub alpha: f64,
+    /// The hop it is, as an index into [`Packets`] (valid until the next
+    /// prune): a click on a glow picks it.
+    pub flight: usize,
 }
 
 /// One packet as drawn.
@@ -247,12 +250,13 @@ pub fn compose(
     }
     if glow.0 > 0 {
         let since = SimTime(start.0.saturating_sub(glow.0));
-        let recent: Vec<&Flight> = packets
+        let recent: Vec<(usize, &Flight)> = packets
             .flights
             .iter()
-            .filter(|f| f.hop.arrive < start && f.hop.arrive >= since)
+            .enumerate()
+            .filter(|(_, f)| f.hop.arrive < start && f.hop.arrive >= since)
             .collect();
-        for f in recent.iter().rev().take(MAX_GLOWS) {
+        for &(i, f) in recent.iter().rev().take(MAX_GLOWS) {
             let (a, b) = (layout.anchor(&f.hop.from), layout.anchor(&f.hop.to));
             let lane = if is_reply(f.hop.packet) { 3.0 } else { -3.0 };
             let (a, b) = offset(a, b, lane);
@@ -262,6 +266,7 @@ pub fn compose(
                 to: b,
                 kind: f.hop.packet,
                 alpha: (1.0 - age).clamp(0.0, 1.0),
+                flight: i,
             });
         }
     }
@@ -290,8 +295,10 @@ pub fn compose(
 }
 
 /// The packet under `(x, y)`: the nearest dot within `radius`, else the
-/// nearest flow line within `radius` (its newest packet). Returns an index
-/// into [`Packets`].
+/// nearest flow line within `radius` (its newest packet), else the nearest
+/// glow within half of it (the hop that crossed that edge last). Paused, a
+/// frame often shows only glows, so they can be picked too. Returns an
+/// index into [`Packets`].
 pub fn nearest(shapes: &FrameShapes, x: f64, y: f64, radius: f64) -> Option<usize> {
     let r2 = radius * radius;
     let closest = |it: &mut dyn Iterator<Item = (f64, usize)>| {
@@ -312,6 +319,17 @@ pub fn nearest(shapes: &FrameShapes, x: f64, y: f64, radius: f64) -> Option<usiz
                 .iter()
                 .map(|f| (segment_dist2(f.from, f.to, (x, y)), f.flight)),
         )
+    })
+    .or_else(|| {
+        // Glows of one edge lie on one line: the brightest (newest) wins.
+        let r2 = r2 / 4.0;
+        shapes
+            .glows
+            .iter()
+            .map(|g| (segment_dist2(g.from, g.to, (x, y)), g))
+            .filter(|(d2, _)| *d2 <= r2)
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(b.1.alpha.total_cmp(&a.1.alpha)))
+            .map(|(_, g)| g.flight)
     })
 }
 
@@ -514,6 +532,38 @@ mod tests {
         assert_eq!(nearest(&shapes, 50.0, 17.0, 5.0), Some(9));
         // Past the end of both lines, out of range.
         assert_eq!(nearest(&shapes, 120.0, 0.0, 5.0), None);
+    }
+
+    #[test]
+    fn with_no_packet_near_a_glow_picks_the_newest_hop_on_its_edge() {
+        let glow = |y: f64, alpha: f64, flight: usize| Glow {
+            from: (0.0, y),
+            to: (100.0, y),
+            kind: PacketKind::Response,
+            alpha,
+            flight,
+        };
+        let dot = Dot {
+            x: 90.0,
+            y: 0.0,
+            tail: (90.0, 0.0),
+            kind: PacketKind::Syn,
+            flight: 1,
+            seq: 1,
+        };
+        let shapes = FrameShapes {
+            dots: vec![dot],
+            flows: vec![],
+            glows: vec![glow(0.0, 0.2, 4), glow(0.0, 0.9, 5), glow(20.0, 1.0, 6)],
+            in_window: 1,
+        };
+        // On the first edge, away from the dot: its newest glow.
+        assert_eq!(nearest(&shapes, 30.0, 1.0, 6.0), Some(5));
+        // A dot in range still comes first.
+        assert_eq!(nearest(&shapes, 88.0, 1.0, 6.0), Some(1));
+        // Glows are thin: only half the radius picks one.
+        assert_eq!(nearest(&shapes, 30.0, 4.0, 6.0), None);
+        assert_eq!(nearest(&shapes, 30.0, 18.0, 6.0), Some(6));
     }
 
     #[test]
