@@ -330,6 +330,82 @@ fn walked_rules(session: &Session, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The start of a script that reads the packet canvas: a copy of it (a
+/// canvas made for reading, since readbacks of the page's own would draw
+/// Chromium's willReadFrequently warning) as `img`, `W` × `H` device
+/// pixels, and `rgb(hexes)` for colours given as hex strings. Returns 0
+/// when there is no canvas.
+const READ_CANVAS: &str = "const c = document.getElementById('packets');
+     if (!c || c.width < 1) return 0;
+     const o = document.createElement('canvas');
+     o.width = c.width;
+     o.height = c.height;
+     const ox = o.getContext('2d', { willReadFrequently: true });
+     ox.drawImage(c, 0, 0);
+     const W = o.width, H = o.height;
+     const img = ox.getImageData(0, 0, W, H).data;
+     const rgb = hexes => hexes.map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
+     const like = (k, colours, tolerance) => colours.findIndex(([r, g, b]) =>
+       Math.abs(img[k] - r) + Math.abs(img[k + 1] - g) + Math.abs(img[k + 2] - b) < tolerance);
+";
+
+/// Run `find` (after [`READ_CANVAS`]; it stores device-pixel points in
+/// `window.__pts` and returns how many), stepping the paused simulation
+/// event by event until it finds some or `max_steps` is reached. Returns
+/// (points found, steps taken).
+fn step_until_found(session: &Session, find: &str, max_steps: usize) -> Result<(u64, usize)> {
+    let script = format!("window.__pts = [];\n{READ_CANVAS}{find}");
+    let mut steps = 0;
+    loop {
+        let n = session.execute(&script, json!([]))?.as_u64().unwrap_or(0);
+        if n >= 1 || steps >= max_steps {
+            return Ok((n, steps));
+        }
+        step(session)?;
+        steps += 1;
+    }
+}
+
+/// One step to the next event, and a moment for the animation frame to
+/// draw it.
+fn step(session: &Session) -> Result<()> {
+    super::click(session, "#step")?;
+    std::thread::sleep(Duration::from_millis(60));
+    Ok(())
+}
+
+/// Click the stage at points `from..to` of `window.__pts` (every `every`th).
+fn click_points(session: &Session, from: u64, to: u64, every: u64) -> Result<u64> {
+    let n = session.execute(
+        "const [from, to, every] = arguments;
+         const c = document.getElementById('packets');
+         const stage = c.closest('.stage');
+         const r = c.getBoundingClientRect();
+         let clicks = 0;
+         for (let i = from; i < Math.min(to, window.__pts.length); i += every) {
+           const [x, y] = window.__pts[i];
+           clicks++;
+           stage.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window,
+             clientX: r.left + x * r.width / c.width, clientY: r.top + y * r.height / c.height }));
+         }
+         return clicks;",
+        json!([from, to, every.max(1)]),
+    )?;
+    Ok(n.as_u64().unwrap_or(0))
+}
+
+/// The request the packet inspector shows, once it does (Yew renders on
+/// the next tick), within `timeout`.
+fn inspected_request(session: &Session, timeout: Duration) -> Result<String> {
+    wait_for(timeout, "the packet inspector", || {
+        let r = session.execute(
+            "const p = document.getElementById('packet-inspector'); return p ? p.dataset.request : null;",
+            json!([]),
+        )?;
+        Ok(r.as_str().map(str::to_string))
+    })
+}
+
 /// Paused, the canvas often shows no packet, only the glows of hops that
 /// just arrived. A click on a glowing edge, away from every dot, opens the
 /// request of the hop that crossed it last; then the inspector is closed.
@@ -337,18 +413,7 @@ fn glow_click(session: &Session) -> Result<()> {
     // Translucent pixels in one of the packet colours (reset red left out:
     // it is also the failure labels' colour) with no opaque pixel within
     // 12 device pixels, so no dot is near enough to be picked instead.
-    const FIND_GLOWS: &str = "const c = document.getElementById('packets');
-         window.__glows = [];
-         if (!c || c.width < 1) return 0;
-         const o = document.createElement('canvas');
-         o.width = c.width;
-         o.height = c.height;
-         const ox = o.getContext('2d', { willReadFrequently: true });
-         ox.drawImage(c, 0, 0);
-         const W = o.width, H = o.height;
-         const img = ox.getImageData(0, 0, W, H).data;
-         const colours = ['8e44ad','c39bd3','d35400','f0a35e','1f6fd1','6fb1ff','1e8449','58d68d']
-           .map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
+    const FIND_GLOWS: &str = "const colours = rgb(['8e44ad','c39bd3','d35400','f0a35e','1f6fd1','6fb1ff','1e8449','58d68d']);
          const near = (x, y) => {
            for (let dy = -12; dy <= 12; dy++)
              for (let dx = -12; dx <= 12; dx++) {
@@ -357,57 +422,27 @@ fn glow_click(session: &Session) -> Result<()> {
              }
            return false;
          };
-         const pts = [];
+         const pts = window.__pts;
          for (let y = 0; y < H && pts.length < 40; y += 3)
            for (let x = 0; x < W && pts.length < 40; x += 3) {
              const k = (y * W + x) * 4;
-             if (img[k + 3] < 60 || img[k + 3] >= 250) continue;
-             if (!colours.some(([r, g, b]) => Math.abs(img[k] - r) + Math.abs(img[k + 1] - g) + Math.abs(img[k + 2] - b) < 40)) continue;
-             if (near(x, y)) continue;
+             if (img[k + 3] < 60 || img[k + 3] >= 250 || like(k, colours, 40) < 0 || near(x, y)) continue;
              pts.push([x, y]);
            }
-         window.__glows = pts;
          return pts.length;";
-    let mut steps = 0;
-    let found = loop {
-        let n = session
-            .execute(FIND_GLOWS, json!([]))?
-            .as_u64()
-            .unwrap_or(0);
-        if n >= 1 || steps >= 40 {
-            break n;
-        }
-        super::click(session, "#step")?;
-        steps += 1;
-        std::thread::sleep(Duration::from_millis(60));
-    };
+    let (found, steps) = step_until_found(session, FIND_GLOWS, 40)?;
     if found == 0 {
         return Err(format!(
             "glow click: no glow away from the dots on the paused canvas after {steps} steps"
         ));
     }
     // One click at a time, until one opens the inspector.
-    let mut clicks = 0;
     for i in 0..found {
-        clicks += 1;
-        session.execute(
-            "const [x, y] = window.__glows[arguments[0]];
-             const c = document.getElementById('packets');
-             const r = c.getBoundingClientRect();
-             c.closest('.stage').dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window,
-               clientX: r.left + x * r.width / c.width, clientY: r.top + y * r.height / c.height }));",
-            json!([i]),
-        )?;
-        let id = wait_for(Duration::from_millis(800), "the packet inspector", || {
-            let r = session.execute(
-                "const p = document.getElementById('packet-inspector'); return p ? p.dataset.request : null;",
-                json!([]),
-            )?;
-            Ok(r.as_str().map(str::to_string))
-        });
-        if let Ok(id) = id {
+        click_points(session, i, i + 1, 1)?;
+        if let Ok(id) = inspected_request(session, Duration::from_millis(800)) {
             println!(
-                "glow click: a glowing edge on the paused canvas ({steps} step(s), {found} glow pixel(s) away from dots, {clicks} click(s)) opened request #{id}"
+                "glow click: a glowing edge on the paused canvas ({steps} step(s), {found} glow pixel(s) away from dots, {} click(s)) opened request #{id}",
+                i + 1
             );
             super::click(session, "[aria-label=\"Close packet inspector\"]")?;
             return wait_for(
@@ -424,7 +459,7 @@ fn glow_click(session: &Session) -> Result<()> {
         }
     }
     Err(format!(
-        "glow click: {clicks} click(s) on glow pixels away from the dots opened nothing"
+        "glow click: {found} click(s) on glow pixels away from the dots opened nothing"
     ))
 }
 
@@ -440,38 +475,23 @@ fn glow_click(session: &Session) -> Result<()> {
 /// red is not looked for. Should a click still find no packet, it steps on
 /// and tries again, a few times, and says so.
 fn canvas_click(session: &Session) -> Result<()> {
-    // Kept in `window.__dots`: the centres of discs of opaque pixels in
-    // one of the packet colours (both themes; see `palette::packet`), one
-    // per dot. The ring's radius is 2.5 picture units: inside the 4-unit
-    // dots of SYNs, requests and responses, and beyond the 1-unit half
-    // width of a glow or where two glows cross (DNS dots, 2.5 units, are
-    // too small to be told from that, and are not looked for).
-    const FIND_DOTS: &str = "const c = document.getElementById('packets');
-         window.__dots = [];
-         if (!c || c.width < 1) return 0;
-         // Read a copy, from a canvas made for reading: readbacks of the
-         // page's own canvas would draw Chromium's willReadFrequently warning.
-         const o = document.createElement('canvas');
-         o.width = c.width;
-         o.height = c.height;
-         const ox = o.getContext('2d', { willReadFrequently: true });
-         ox.drawImage(c, 0, 0);
-         const W = o.width, H = o.height;
-         const img = ox.getImageData(0, 0, W, H).data;
-         const colours = ['d35400','f0a35e','1f6fd1','6fb1ff','1e8449','58d68d']
-           .map(h => [0, 2, 4].map(i => parseInt(h.slice(i, i + 2), 16)));
+    // The centres of discs of opaque pixels in one of the packet colours
+    // (both themes; see `palette::packet`), one per dot. The ring's radius
+    // is 2.5 picture units: inside the 4-unit dots of SYNs, requests and
+    // responses, and beyond the 1-unit half width of a glow or where two
+    // glows cross (DNS dots, 2.5 units, are too small to be told from
+    // that, and are not looked for).
+    const FIND_DOTS: &str = "const colours = rgb(['d35400','f0a35e','1f6fd1','6fb1ff','1e8449','58d68d']);
          const colourAt = (x, y) => {
            if (x < 0 || y < 0 || x >= W || y >= H) return -1;
            const k = (y * W + x) * 4;
-           if (img[k + 3] < 254) return -1;
-           return colours.findIndex(([r, g, b]) =>
-             Math.abs(img[k] - r) + Math.abs(img[k + 1] - g) + Math.abs(img[k + 2] - b) < 24);
+           return img[k + 3] < 254 ? -1 : like(k, colours, 24);
          };
          const R = 2.5 * W / 1000;
          const ring = [];
          for (let a = 0; a < 16; a++)
            ring.push([Math.round(R * Math.cos(a * Math.PI / 8)), Math.round(R * Math.sin(a * Math.PI / 8))]);
-         const pts = [];
+         const pts = window.__pts;
          for (let y = 0; y < H; y++)
            for (let x = 0; x < W; x++) {
              const k = colourAt(x, y);
@@ -481,70 +501,39 @@ fn canvas_click(session: &Session) -> Result<()> {
              if (pts.some(([px, py]) => Math.abs(px - x) + Math.abs(py - y) < 4 * R)) continue;
              pts.push([x, y]);
            }
-         window.__dots = pts;
          return pts.length;";
-    const CLICK_DOTS: &str = "const pts = window.__dots;
-         const c = document.getElementById('packets');
-         const stage = c.closest('.stage');
-         const r = c.getBoundingClientRect();
-         const step = Math.max(1, Math.floor(pts.length / 20));
-         let tried = 0;
-         for (let i = 0; i < pts.length; i += step) {
-           const [x, y] = pts[i];
-           tried++;
-           stage.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window,
-             clientX: r.left + x * r.width / c.width, clientY: r.top + y * r.height / c.height }));
-         }
-         return tried;";
     const ATTEMPTS: usize = 5;
     let mut steps = 0;
     let mut misses = Vec::new();
     for attempt in 1..=ATTEMPTS {
-        let dots = loop {
-            let n = session.execute(FIND_DOTS, json!([]))?.as_u64().unwrap_or(0);
-            if n >= 1 || steps >= 40 * attempt {
-                break n;
-            }
-            super::click(session, "#step")?;
-            steps += 1;
-            // Let the next animation frame draw the stepped-to moment.
-            std::thread::sleep(Duration::from_millis(60));
-        };
+        let (dots, taken) = step_until_found(session, FIND_DOTS, 40)?;
+        steps += taken;
         if dots == 0 {
             return Err(format!(
                 "canvas click: no packet dot on the paused canvas after {steps} steps{}",
                 tried_before(&misses)
             ));
         }
-        let v = session.execute(CLICK_DOTS, json!([]))?;
-        // Yew renders on the next tick: look again once it had the chance.
-        let opened = wait_for(Duration::from_secs(3), "the packet inspector", || {
-            let r = session.execute(
-                "const p = document.getElementById('packet-inspector'); return p ? p.dataset.request : null;",
-                json!([]),
-            )?;
-            Ok(r.as_str().map(str::to_string))
-        });
-        match opened {
+        let clicks = click_points(session, 0, dots, dots / 20)?;
+        match inspected_request(session, Duration::from_secs(3)) {
             Ok(id) => {
                 println!(
-                    "canvas click: a packet dot on the paused canvas ({steps} step(s) to find one, {dots} dot(s), {v} clicks) opened request #{id}{}",
+                    "canvas click: a packet dot on the paused canvas ({steps} step(s) to find one, {dots} dot(s), {clicks} clicks) opened request #{id}{}",
                     tried_before(&misses)
                 );
                 return Ok(());
             }
             Err(e) => {
                 let at = session.execute(
-                    "return JSON.stringify(window.__dots.slice(0, 8));",
+                    "return JSON.stringify(window.__pts.slice(0, 8));",
                     json!([]),
                 )?;
                 misses.push(format!(
-                    "attempt {attempt}: {dots} dot(s) at device pixels {}, {v} clicks: {e}",
+                    "attempt {attempt}: {dots} dot(s) at device pixels {}, {clicks} clicks: {e}",
                     at.as_str().unwrap_or("?")
                 ));
-                super::click(session, "#step")?;
+                step(session)?;
                 steps += 1;
-                std::thread::sleep(Duration::from_millis(60));
             }
         }
     }
