@@ -28,6 +28,8 @@ enum Cmd {
     Rules(cmd::rules::Args),
     /// Where can a packet go from this node? (kube-proxy's packet tracer)
     Route(cmd::route::Args),
+    /// Print a node's conntrack table at a simulated time (conntrack -L).
+    Conntrack(cmd::conntrack::Args),
     /// Resolve a name with the cluster DNS, as dig would.
     Dig(cmd::dig::Args),
     /// Validate manifests; prints file:line:col: path: message.
@@ -70,6 +72,7 @@ fn main() {
         Cmd::Scenarios => cmd::run::scenarios(),
         Cmd::Rules(a) => cmd::rules::run(a),
         Cmd::Route(a) => cmd::route::run(a),
+        Cmd::Conntrack(a) => cmd::conntrack::run(a),
         Cmd::Dig(a) => cmd::dig::run(a),
         Cmd::Validate(a) => cmd::validate::run(a),
         Cmd::Export(a) => cmd::export::run(a),

@@ -1,5 +1,6 @@
 //! One module per verb.
 
+pub mod conntrack;
 pub mod dig;
 pub mod export;
 pub mod lint;
