@@ -789,3 +789,28 @@ fn a_dns_query_stays_tracked_on_the_client_node_for_30_s() {
     assert!(unreplied < 5, "{unreplied} unreplied");
     assert!(!queries.iter().any(|l| l.contains("[ASSURED]")));
 }
+
+/// A connection refused or reset (here: `rollout`'s container crash at
+/// 15 s) leaves its entry in CLOSE for the kernel's 10 s
+/// (nf_conntrack_tcp_timeout_close), not in TIME_WAIT.
+#[test]
+fn a_refused_connection_is_tracked_in_close_for_10_s() {
+    let text = svcsim_manifests::builtin::get("rollout").expect("built-in");
+    let loaded = svcsim_manifests::load(text, "rollout").expect("loads");
+    let mut sim = Sim::new(loaded.objects, loaded.scenario).expect("builds");
+    sim.run_until(SimTime::from_secs(22));
+    let ct = sim.conntrack_text("node-3").unwrap_or_default();
+    let close: Vec<&str> = ct.lines().filter(|l| l.contains(" CLOSE ")).collect();
+    assert!(!close.is_empty(), "no CLOSE entry on node-3:\n{ct}");
+    let left = |l: &str| {
+        l.split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse::<u64>().ok())
+    };
+    assert!(
+        close
+            .iter()
+            .all(|l| left(l).is_some_and(|s| s <= 10) && !l.contains("[UNREPLIED]")),
+        "{close:?}"
+    );
+}

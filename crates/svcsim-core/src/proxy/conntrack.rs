@@ -53,6 +53,8 @@ pub enum ConnState {
     TcpCloseWait,
     /// TCP time-wait (kernel 120 s).
     TcpTimeWait,
+    /// TCP reset by either side (nf_conntrack_tcp_timeout_close, 10 s).
+    TcpClose,
     /// UDP, no reply seen yet (nf_conntrack_udp_timeout, 30 s).
     UdpUnreplied,
     /// UDP, a reply seen within two seconds of the first packet, as a DNS
@@ -74,6 +76,7 @@ impl ConnState {
             ConnState::TcpEstablished => 86_400,
             ConnState::TcpCloseWait => 3_600,
             ConnState::TcpTimeWait => 120,
+            ConnState::TcpClose => 10,
             ConnState::UdpUnreplied | ConnState::UdpReplied => 30,
             ConnState::UdpStream => 120,
         })
@@ -86,6 +89,7 @@ impl ConnState {
             ConnState::TcpEstablished => Some("ESTABLISHED"),
             ConnState::TcpCloseWait => Some("CLOSE_WAIT"),
             ConnState::TcpTimeWait => Some("TIME_WAIT"),
+            ConnState::TcpClose => Some("CLOSE"),
             ConnState::UdpUnreplied | ConnState::UdpReplied | ConnState::UdpStream => None,
         }
     }
@@ -98,6 +102,15 @@ impl ConnState {
     }
 }
 
+/// How a TCP connection ended ([`Table::close`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Close {
+    /// Both sides sent FIN.
+    Fin,
+    /// Either side sent RST.
+    Reset,
+}
+
 /// A tracked connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -107,6 +120,9 @@ pub struct Entry {
     pub state: ConnState,
     /// A reply has been seen.
     pub seen_reply: bool,
+    /// The connection was established (TCP) or became a stream (UDP):
+    /// `[ASSURED]`, which a reset does not take back.
+    pub assured: bool,
     /// When the first packet was seen.
     pub created: SimTime,
     /// The entry disappears at this time unless refreshed.
@@ -140,6 +156,8 @@ pub struct Table {
     /// connection anyway, `nf_conntrack_tcp_packet`, and the new entry
     /// supersedes the waiting one).
     time_wait: VecDeque<Entry>,
+    /// Reset connections in CLOSE, likewise, for their 10 s.
+    reset: VecDeque<Entry>,
     next_id: u64,
     /// When [`Table::insert`] next sweeps out expired entries.
     sweep_at: SimTime,
@@ -157,7 +175,7 @@ impl Table {
 
     /// Entries held, expired ones not yet swept out included.
     pub fn len(&self) -> usize {
-        self.entries.len() + self.time_wait.len()
+        self.entries.len() + self.time_wait.len() + self.reset.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -198,6 +216,7 @@ impl Table {
                 reply,
                 state,
                 seen_reply: false,
+                assured: false,
                 created: now,
                 expires: now + state.timeout(),
                 mark,
@@ -241,15 +260,28 @@ impl Table {
             }
             (s, _, _) => s,
         };
+        e.assured |= matches!(e.state, ConnState::TcpEstablished | ConnState::UdpStream);
         e.expires = now + e.state.timeout();
     }
 
-    /// Entry `id`'s connection closed: it stays in TIME_WAIT for 120 s, as
-    /// the kernel keeps it, whichever side closed (both FINs seen; see
-    /// `tcp_conntracks` in net/netfilter/nf_conntrack_proto_tcp.c), listed
-    /// but no longer found by lookups. A UDP entry has no close and keeps
-    /// its own timeout.
-    pub fn close(&mut self, id: u64, now: SimTime) {
+    /// A reset came back for entry `id`: a reply, which moves nothing on
+    /// until the connection is closed with [`Close::Reset`].
+    pub fn saw_reset(&mut self, id: u64) {
+        if let Some(e) = self.entries.get_mut(&id) {
+            e.seen_reply = true;
+        }
+    }
+
+    /// Entry `id`'s connection ended `how`, as `tcp_conntracks` in
+    /// net/netfilter/nf_conntrack_proto_tcp.c moves it: closed with FINs,
+    /// it stays in TIME_WAIT for 120 s; reset, in CLOSE for 10 s. Either
+    /// way it is listed but no longer found by lookups. A UDP entry has no
+    /// close and keeps its own timeout. (A connection that never got an
+    /// answer is closed with FINs here too, though the kernel would keep
+    /// its SYN_SENT entry for 120 s: in IPVS mode replies to external
+    /// NodePort clients do not pass the node, see ARCHITECTURE.md, and
+    /// those entries would look open.)
+    pub fn close(&mut self, id: u64, how: Close, now: SimTime) {
         if self
             .entries
             .get(&id)
@@ -258,9 +290,13 @@ impl Table {
             return;
         }
         if let Some(mut e) = self.remove(id) {
-            e.state = ConnState::TcpTimeWait;
-            e.expires = now + e.state.timeout();
-            self.time_wait.push_back(e);
+            let (state, queue) = match how {
+                Close::Fin => (ConnState::TcpTimeWait, &mut self.time_wait),
+                Close::Reset => (ConnState::TcpClose, &mut self.reset),
+            };
+            e.state = state;
+            e.expires = now + state.timeout();
+            queue.push_back(e);
         }
     }
 
@@ -282,8 +318,10 @@ impl Table {
             .map(|e| e.id)
             .collect();
         let mut out: Vec<Entry> = dead.into_iter().filter_map(|id| self.remove(id)).collect();
-        while self.time_wait.front().is_some_and(|e| e.expires <= now) {
-            out.extend(self.time_wait.pop_front());
+        for queue in [&mut self.time_wait, &mut self.reset] {
+            while queue.front().is_some_and(|e| e.expires <= now) {
+                out.extend(queue.pop_front());
+            }
         }
         out
     }
@@ -355,16 +393,20 @@ impl Table {
     ) -> Listing {
         // A waiting connection whose tuple a newer one took over is gone
         // (the kernel replaced it), and so is one that timed out.
+        let mut ended: Vec<&Entry> = self
+            .time_wait
+            .iter()
+            .chain(&self.reset)
+            .filter(|e| e.expires > now && !self.by_original.contains_key(&e.original))
+            .collect();
+        crate::order::sort_by_key(&mut ended, |e| std::cmp::Reverse(e.id));
         let mut newer: FixedMap<Tuple, ()> = FixedMap::default();
         let mut live: Vec<&Entry> = Vec::with_capacity(self.len());
-        for e in self.time_wait.iter().rev() {
-            if e.expires > now
-                && !self.by_original.contains_key(&e.original)
-                && newer.insert(e.original, ()).is_none()
-            {
-                live.push(e);
-            }
-        }
+        live.extend(
+            ended
+                .into_iter()
+                .filter(|e| newer.insert(e.original, ()).is_none()),
+        );
         live.extend(self.entries.values().filter(|e| e.expires > now));
         crate::order::sort_by_key(&mut live, |e| e.id);
         let mut by_state = Vec::new();
@@ -397,7 +439,14 @@ impl Table {
 
 /// The state words `conntrack -L` prints, in the order a connection passes
 /// them, and "UDP" for UDP entries (which print none).
-const STATE_WORDS: [&str; 5] = ["SYN_SENT", "ESTABLISHED", "CLOSE_WAIT", "TIME_WAIT", "UDP"];
+const STATE_WORDS: [&str; 6] = [
+    "SYN_SENT",
+    "ESTABLISHED",
+    "CLOSE_WAIT",
+    "TIME_WAIT",
+    "CLOSE",
+    "UDP",
+];
 
 /// A table listed in part ([`Table::render_some`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -438,7 +487,7 @@ fn write_entry(out: &mut String, e: &Entry, now: SimTime) {
     }
     out.push(' ');
     tuple(out, &e.reply);
-    if e.seen_reply && !matches!(e.state, ConnState::TcpSynSent | ConnState::UdpReplied) {
+    if e.assured {
         out.push_str(" [ASSURED]");
     }
     let _ = writeln!(out, " mark={} use=1", e.mark);
@@ -522,7 +571,7 @@ mod tests {
         let (o, r) = conn(Protocol::Tcp);
         let id = t.insert(o, r, 0, SimTime::ZERO);
         t.touch(id, true, false, SimTime::from_secs(1));
-        t.close(id, SimTime::from_secs(2));
+        t.close(id, Close::Fin, SimTime::from_secs(2));
         let text = t.render(SimTime::from_secs(2));
         assert!(
             text.starts_with("tcp      6 120 TIME_WAIT src=10.0.0.2 ")
@@ -545,7 +594,8 @@ mod tests {
         assert_eq!(t.entries().next().map(|e| e.original), Some(o2));
         // A new connection on a waiting tuple supersedes the waiting entry.
         let again = t.insert(o, r, 0, SimTime::from_secs(122));
-        t.close(again, SimTime::from_secs(123));
+        t.touch(again, true, false, SimTime::from_secs(122));
+        t.close(again, Close::Fin, SimTime::from_secs(123));
         let newer = t.insert(o, r, 0, SimTime::from_secs(124));
         let text = t.render(SimTime::from_secs(124));
         assert_eq!(text.lines().count(), 2, "{text}");
@@ -554,7 +604,8 @@ mod tests {
             "{text}"
         );
         // And when that one closes too, only the newest waits.
-        t.close(newer, SimTime::from_secs(125));
+        t.touch(newer, true, false, SimTime::from_secs(125));
+        t.close(newer, Close::Fin, SimTime::from_secs(125));
         let text = t.render(SimTime::from_secs(125));
         assert_eq!(
             text.lines().filter(|l| l.contains("sport=40000 ")).count(),
@@ -569,11 +620,57 @@ mod tests {
         let (ou, ru) = conn(Protocol::Udp);
         let u = t.insert(ou, ru, 0, SimTime::from_secs(122));
         t.touch(u, true, false, SimTime::from_secs(122));
-        t.close(u, SimTime::from_secs(122));
+        t.close(u, Close::Fin, SimTime::from_secs(122));
         let udp = t
             .lookup_original(&ou, SimTime::from_secs(122))
             .map(|e| (e.state, e.expires));
         assert_eq!(udp, Some((ConnState::UdpReplied, SimTime::from_secs(152))));
+    }
+
+    #[test]
+    fn a_reset_connection_stays_10_s_in_close() {
+        let mut t = Table::new();
+        let now = SimTime::from_secs(1);
+        let port = |i: u16| {
+            let (mut o, mut r) = conn(Protocol::Tcp);
+            o.src.port += i;
+            r.dst.port += i;
+            (o, r)
+        };
+        // Refused: SYN, then RST back.
+        let (o, r) = port(0);
+        let refused = t.insert(o, r, 0, now);
+        t.saw_reset(refused);
+        t.close(refused, Close::Reset, now);
+        // Reset mid-request: established first, so it stays assured.
+        let (o, r) = port(1);
+        let broken = t.insert(o, r, 0, now);
+        t.touch(broken, true, false, now);
+        t.close(broken, Close::Reset, now);
+        // Closed without an answer.
+        let (o, r) = port(2);
+        let silent = t.insert(o, r, 0, now);
+        t.close(silent, Close::Fin, now);
+        let text = t.render(now);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(
+            lines[0].starts_with("tcp      6 10 CLOSE src=10.0.0.2 ")
+                && !lines[0].contains("UNREPLIED")
+                && !lines[0].contains("ASSURED"),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with("tcp      6 10 CLOSE ")
+                && lines[1].ends_with("[ASSURED] mark=0 use=1"),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("tcp      6 120 TIME_WAIT ") && lines[2].contains("[UNREPLIED]"),
+            "{text}"
+        );
+        assert_eq!(t.render(SimTime::from_secs(11)).lines().count(), 1);
+        assert_eq!(t.expire(SimTime::from_secs(11)).len(), 2);
     }
 
     #[test]
@@ -592,7 +689,7 @@ mod tests {
             let id = t.insert(o, r, 0, now);
             t.touch(id, true, false, now);
             if i % 4 == 1 {
-                t.close(id, now);
+                t.close(id, Close::Fin, now);
             }
             originals.push(o);
         }

@@ -12,6 +12,7 @@
 use super::trace::{Decision, Hop, PacketKind, Place, RequestEnd};
 use super::*;
 use crate::net::{Endpoint4, Ipv4Addr, Protocol};
+use crate::proxy::conntrack::Close;
 use crate::scenario::ClientKind;
 
 /// Where a packet is.
@@ -1226,7 +1227,7 @@ impl Sim {
         // The query's exchange is over: its UDP conntrack entry runs out its
         // 30 s, and IPVS counts the flow inactive.
         let (node, src, vip) = (self.client_node(r.client), r.dns_src, self.kube_dns_vip());
-        self.conntrack_close(node, src, vip, Protocol::Udp);
+        self.conntrack_close(node, src, vip, Protocol::Udp, Close::Fin);
         let Some(r) = self.requests.get(&id) else {
             return;
         };
@@ -1393,7 +1394,7 @@ impl Sim {
             }
         }
         for (n, (src, dst), proto) in closed {
-            self.conntrack_close(n, src, dst, proto);
+            self.conntrack_close(n, src, dst, proto, Close::Fin);
         }
     }
 
@@ -1526,9 +1527,14 @@ impl Sim {
             }
         }
         if let (Some(n), true) = (r.nat_node, closed) {
-            // The connection closed: its conntrack entry goes to TIME_WAIT.
+            // The connection closed: with FINs, or with the RST that
+            // refused or broke it.
+            let how = match outcome {
+                Outcome::Refused | Outcome::Reset => Close::Reset,
+                _ => Close::Fin,
+            };
             let (src, dst) = r.ct_orig.unwrap_or((r.src, r.dst));
-            self.conntrack_close(n, src, dst, r.proto);
+            self.conntrack_close(n, src, dst, r.proto, how);
         }
         let cl = &self.clients[c.idx()];
         if cl.spec.concurrency > 0 {

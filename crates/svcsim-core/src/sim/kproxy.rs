@@ -5,13 +5,13 @@
 //! modules' inputs and their answers to trace decisions.
 
 use super::dataplane::Packet;
-use super::trace::{Decision, RuleHit};
+use super::trace::{Decision, PacketKind, RuleHit};
 use super::*;
 use crate::dns::{QType, RData, Rcode, ResolvConf, Zone, ZoneOptions};
 use crate::model;
 use crate::net::{Endpoint4, Ipv4Addr};
 use crate::netpol::{Peer, PolicyIndex};
-use crate::proxy::conntrack::Tuple;
+use crate::proxy::conntrack::{Close, Tuple};
 use crate::proxy::netfilter::{self, EvalCtx, Hook, Verdict};
 
 /// What kube-proxy's program did to a connection's first packet.
@@ -153,7 +153,11 @@ impl Sim {
             .conntrack
             .lookup_reply(&t, now)
             .map(|e| (e.id, e.original))?;
-        kp.conntrack.touch(id, true, false, now);
+        if pkt.kind == PacketKind::Reset {
+            kp.conntrack.saw_reset(id);
+        } else {
+            kp.conntrack.touch(id, true, false, now);
+        }
         Some(orig)
     }
 
@@ -283,17 +287,18 @@ impl Sim {
         }
     }
 
-    /// A connection closed (or a UDP exchange, a DNS query and its answer,
-    /// is over): its TCP entry on `n` goes to TIME_WAIT for 120 s; a UDP
-    /// entry runs out its own 30 s. Both are kept as the kernel keeps them,
-    /// so `conntrack -L` lists them, and a later packet of the same tuple
-    /// finds them.
+    /// A connection ended `how` (or a UDP exchange, a DNS query and its
+    /// answer, is over): its TCP entry on `n` goes to TIME_WAIT for 120 s,
+    /// or CLOSE for 10 s after a reset, and one never answered keeps its
+    /// SYN_SENT timeout; a UDP entry runs out its own 30 s. All stay listed
+    /// as the kernel keeps them ([`crate::proxy::conntrack::Table::close`]).
     pub(crate) fn conntrack_close(
         &mut self,
         n: NodeId,
         src: Endpoint4,
         dst: Endpoint4,
         proto: crate::net::Protocol,
+        how: Close,
     ) {
         let now = self.now;
         let kp = &mut self.proxies[n.idx()];
@@ -302,7 +307,7 @@ impl Sim {
             .lookup_original(&Tuple { proto, src, dst }, now)
             .map(|e| (e.id, e.reply.src))
         {
-            kp.conntrack.close(id, now);
+            kp.conntrack.close(id, how, now);
             // IPVS counts the connection as active until it closes, which
             // is what `lc` compares. The program current now, or, between a
             // sync and the next use, the one the next program takes over.
