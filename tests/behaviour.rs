@@ -198,8 +198,20 @@ spec:
 /// The NodePort scenario once scale-down to one pod has settled: the
 /// request ends, and the index of the client that targets the pod's node
 /// (client `i` calls `node-{i+1}`).
-fn nodeport_ends(policy: &str) -> (Vec<RequestEnd>, u32) {
-    let (sim, trace) = check(&scenario(&NODEPORT_ONE_POD.replace("POLICY", policy)));
+fn nodeport_ends(policy: &str, mode: &str) -> (Vec<RequestEnd>, u32) {
+    let text = scenario(&NODEPORT_ONE_POD.replace("POLICY", policy));
+    // The Scenario document's own spec.
+    let at = text.find("kind: Scenario").expect("a Scenario document");
+    let text = format!(
+        "{}{}",
+        &text[..at],
+        text[at..].replacen(
+            "\nspec:\n",
+            &format!("\nspec:\n  kubeProxy: {{mode: {mode}}}\n"),
+            1
+        )
+    );
+    let (sim, trace) = check(&text);
     let view = sim.view();
     let pods: Vec<_> = view
         .pods
@@ -218,7 +230,7 @@ fn nodeport_ends(policy: &str) -> (Vec<RequestEnd>, u32) {
 
 #[test]
 fn nodeport_external_traffic_policy_local_drops_without_local_endpoint_and_keeps_source_ip() {
-    let (ends, local) = nodeport_ends("Local");
+    let (ends, local) = nodeport_ends("Local", "iptables");
     for c in 0..3 {
         assert!(
             ends.iter().any(|e| e.client == c),
@@ -242,14 +254,20 @@ fn nodeport_external_traffic_policy_local_drops_without_local_endpoint_and_keeps
 
 #[test]
 fn nodeport_external_traffic_policy_cluster_forwards_and_masquerades() {
-    let (ends, local) = nodeport_ends("Cluster");
-    for e in &ends {
-        assert_eq!(e.outcome, Outcome::Ok, "{e:?}");
-        // SNAT to the receiving node's IP so the reply returns through it.
-        let src = e.seen_src.as_deref().unwrap_or("");
-        assert!(src.starts_with("192.168.49."), "{e:?}");
+    // In IPVS mode the mark comes from the KUBE-NODE-PORT-TCP ipset match,
+    // and the MASQUERADE from nat POSTROUTING after IPVS forwards the
+    // packet from INPUT. Before, ipset matches never matched and IPVS mode
+    // sent external NodePort traffic on with the client's address.
+    for mode in ["iptables", "ipvs"] {
+        let (ends, local) = nodeport_ends("Cluster", mode);
+        for e in &ends {
+            assert_eq!(e.outcome, Outcome::Ok, "{mode}: {e:?}");
+            // SNAT to the receiving node's IP so the reply returns through it.
+            let src = e.seen_src.as_deref().unwrap_or("");
+            assert!(src.starts_with("192.168.49."), "{mode}: {e:?}");
+        }
+        assert!(ends.iter().any(|e| e.client != local));
     }
-    assert!(ends.iter().any(|e| e.client != local));
 }
 
 #[test]

@@ -277,10 +277,8 @@ impl Table {
     /// it stays in TIME_WAIT for 120 s; reset, in CLOSE for 10 s. Either
     /// way it is listed but no longer found by lookups. A UDP entry has no
     /// close and keeps its own timeout. (A connection that never got an
-    /// answer is closed with FINs here too, though the kernel would keep
-    /// its SYN_SENT entry for 120 s: in IPVS mode replies to external
-    /// NodePort clients do not pass the node, see ARCHITECTURE.md, and
-    /// those entries would look open.)
+    /// answer is closed with FINs here too, a simplification: the kernel
+    /// would keep its SYN_SENT entry for its 120 s.)
     pub fn close(&mut self, id: u64, how: Close, now: SimTime) {
         if self
             .entries

@@ -374,6 +374,7 @@ pub fn generate_from_ports(ports: &[ServicePortInfo], facts: &NodeFacts) -> Rule
     Ruleset {
         tables: vec![filter.finish(TableName::Filter), nat.finish(TableName::Nat)],
         local_addrs: facts.node_ips.clone(),
+        ipsets: Default::default(),
     }
 }
 

@@ -20,7 +20,7 @@
 use super::iptables::{
     TableBuf, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
 };
-use super::rules::{Addr, CtState, Match, Rule, Ruleset, TableName, Target};
+use super::rules::{Addr, CtState, IpSetMembers, Match, Rule, Ruleset, TableName, Target};
 use super::{categorize, service_ports, NodeFacts, ServicePortInfo};
 use crate::model::{EndpointSlice, Service};
 use crate::net::{Cidr, Endpoint4, Ipv4Addr, Protocol};
@@ -897,12 +897,26 @@ fn iptables_rules(sets: &Sets, facts: &NodeFacts, dummy: &[Ipv4Addr]) -> Ruleset
             .copied()
             .filter(|a| !facts.node_ips.contains(a)),
     );
+    let ipsets = SETS
+        .iter()
+        .filter_map(|(name, kind, _)| {
+            let entries = sets.0.get(name)?.clone();
+            Some((
+                name.to_string(),
+                IpSetMembers {
+                    kind: kind.to_string(),
+                    entries,
+                },
+            ))
+        })
+        .collect();
     Ruleset {
         tables: vec![
             filter.finish_sorted(TableName::Filter, false),
             nat.finish_sorted(TableName::Nat, false),
         ],
         local_addrs,
+        ipsets,
     }
 }
 

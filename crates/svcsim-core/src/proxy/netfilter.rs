@@ -248,9 +248,17 @@ impl Walk<'_, '_, '_> {
                 let any = states.iter().any(|s| have.contains(&Some(*s)));
                 any != *negated
             }
-            // ipsets are not modelled by this interpreter: a set match never
-            // matches (negated: always matches).
-            Match::Set { negated, .. } => *negated,
+            Match::Set {
+                name,
+                flags,
+                negated,
+            } => {
+                let has =
+                    self.rs.ipsets.get(name.as_str()).is_some_and(|s| {
+                        s.matches(flags, p.proto, (p.src, p.sport), (p.dst, p.dport))
+                    });
+                has != *negated
+            }
             Match::Fixed { result, .. } => *result,
             Match::Statistic { .. } | Match::Recent { .. } => true,
         })
@@ -383,6 +391,37 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, hook: Hook, ctx: &mut EvalCtx<'_>) -
 /// the draws and the verdict are the same.
 pub fn evaluate_at(rs: &Ruleset, pkt: &Packet, hook: Hook, ctx: &mut EvalCtx<'_>) -> EvaluationAt {
     evaluate_with(rs, pkt, hook, ctx, true)
+}
+
+/// nat POSTROUTING alone, for a packet IPVS took from INPUT and sent on to
+/// a real server (`pkt` carries that destination, `mark` what PREROUTING
+/// set): in IPVS mode this is where KUBE-POSTROUTING masquerades marked
+/// and hairpin traffic, since the packet never passes FORWARD.
+pub fn postrouting_at(
+    rs: &Ruleset,
+    pkt: &Packet,
+    mark: u32,
+    ctx: &mut EvalCtx<'_>,
+) -> EvaluationAt {
+    let mut w = Walk {
+        use_index: true,
+        rs,
+        ctx,
+        pkt: *pkt,
+        mark,
+        dnat: None,
+        masquerade: false,
+        accepted_explicitly: false,
+        hits: Vec::new(),
+    };
+    debug_assert_eq!(ENTRY_CHAINS[4], "POSTROUTING");
+    w.run_entry(TableName::Nat, 4);
+    EvaluationAt {
+        verdict: Verdict::NotHandled,
+        masquerade: w.masquerade,
+        mark: w.mark,
+        hits: w.hits,
+    }
 }
 
 /// [`evaluate`] without the chain indexes: every rule of every chain is

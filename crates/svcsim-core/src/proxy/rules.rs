@@ -552,6 +552,60 @@ pub struct Ruleset {
     /// Node IPs (and, in IPVS mode, kube-ipvs0 addresses). Loopback is
     /// always local and is not listed.
     pub local_addrs: Vec<Ipv4Addr>,
+    /// The ipsets `-m set` matches look in (IPVS mode's; none in
+    /// iptables mode), by name.
+    pub ipsets: crate::vecmap::VecMap<String, IpSetMembers>,
+}
+
+/// An ipset's type and entries, as `ipset list` prints them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IpSetMembers {
+    /// `hash:ip`, `bitmap:port`, `hash:ip,port`, `hash:ip,port,ip` or
+    /// `hash:ip,port,net`.
+    pub kind: String,
+    /// `10.96.0.10,udp:53`, `30008`, `10.0.0.1,tcp:80,10.0.0.0/8`…
+    pub entries: crate::vecmap::VecSet<String>,
+}
+
+impl IpSetMembers {
+    /// `-m set --match-set NAME FLAGS` for a packet: the flags (`dst`,
+    /// `dst,dst`, `dst,dst,src`…) say which of its addresses and ports fill
+    /// each dimension of the set's type, as the kernel's ipset types read
+    /// them (net/netfilter/ipset/ip_set_hash_ipport.c and friends).
+    pub fn matches(
+        &self,
+        flags: &str,
+        proto: Protocol,
+        src: (Ipv4Addr, u16),
+        dst: (Ipv4Addr, u16),
+    ) -> bool {
+        let dims: Vec<(Ipv4Addr, u16)> = flags
+            .split(',')
+            .map(|f| if f == "src" { src } else { dst })
+            .collect();
+        let ip = |i: usize| dims.get(i).map(|d| d.0);
+        let port = |i: usize| dims.get(i).map(|d| d.1);
+        let p = proto.lower();
+        let key = match (self.kind.as_str(), ip(0), port(1), ip(2)) {
+            ("hash:ip", Some(a), _, _) => a.to_string(),
+            ("bitmap:port", _, _, _) => match port(0) {
+                Some(n) => n.to_string(),
+                None => return false,
+            },
+            ("hash:ip,port", Some(a), Some(n), _) => format!("{a},{p}:{n}"),
+            ("hash:ip,port,ip", Some(a), Some(n), Some(b)) => format!("{a},{p}:{n},{b}"),
+            ("hash:ip,port,net", Some(a), Some(n), Some(b)) => {
+                let head = format!("{a},{p}:{n},");
+                return self.entries.iter().any(|e| {
+                    e.strip_prefix(&head)
+                        .and_then(Cidr::parse)
+                        .is_some_and(|c| c.contains(b))
+                });
+            }
+            _ => return false,
+        };
+        self.entries.contains(&key)
+    }
 }
 
 impl Ruleset {
@@ -684,5 +738,32 @@ mod tests {
             s,
             " -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ"
         );
+    }
+
+    #[test]
+    fn ipset_matches_read_the_packet_as_the_set_type_and_flags_say() {
+        let set = |kind: &str, entries: &[&str]| IpSetMembers {
+            kind: kind.into(),
+            entries: entries.iter().map(|e| e.to_string()).collect(),
+        };
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        let (client, node) = ((ip("198.51.100.7"), 40000), (ip("192.168.49.10"), 30008));
+        let tcp = Protocol::Tcp;
+        let ports = set("bitmap:port", &["30008"]);
+        assert!(ports.matches("dst", tcp, client, node));
+        assert!(!ports.matches("src", tcp, client, node));
+        let vips = set("hash:ip,port", &["10.96.0.10,udp:53"]);
+        let dns = (ip("10.96.0.10"), 53);
+        assert!(vips.matches("dst,dst", Protocol::Udp, client, dns));
+        assert!(!vips.matches("dst,dst", tcp, client, dns));
+        // Hairpin: a pod reaching itself through its Service.
+        let pod = (ip("10.244.0.3"), 3000);
+        let loopback = set("hash:ip,port,ip", &["10.244.0.3,tcp:3000,10.244.0.3"]);
+        assert!(loopback.matches("dst,dst,src", tcp, pod, pod));
+        assert!(!loopback.matches("dst,dst,src", tcp, client, pod));
+        let ranges = set("hash:ip,port,net", &["203.0.113.10,tcp:80,198.51.100.0/24"]);
+        let lb = (ip("203.0.113.10"), 80);
+        assert!(ranges.matches("dst,dst,src", tcp, client, lb));
+        assert!(!ranges.matches("dst,dst,src", tcp, (ip("10.0.0.1"), 1), lb));
     }
 }

@@ -200,7 +200,34 @@ impl Sim {
         let mut out = if self.proxy_mode == crate::scenario::ProxyMode::Ipvs
             && !matches!(ev.verdict, Verdict::Drop | Verdict::Reject)
         {
-            self.ipvs_pick(n, pkt, ev.masquerade, rule_hits)
+            let mark = ev.mark;
+            let mut out = self.ipvs_pick(n, pkt, ev.masquerade, rule_hits);
+            // IPVS forwards from INPUT: the packet leaves through nat
+            // POSTROUTING with the real server as its destination.
+            if let NatResult::Nat {
+                dst,
+                masquerade,
+                decision,
+            } = &mut out
+            {
+                let p = netfilter::Packet {
+                    dst: dst.ip,
+                    dport: dst.port,
+                    ..p
+                };
+                let kp = &mut self.proxies[n.idx()];
+                let mut ctx = EvalCtx {
+                    rng: &mut kp.rng,
+                    recent: &mut kp.recent,
+                    now: self.now,
+                };
+                let post = netfilter::postrouting_at(&rules, &p, mark, &mut ctx);
+                *masquerade |= post.masquerade;
+                if self.tracing {
+                    decision.rules.extend(hits_to_trace(&rules, &post.hits));
+                }
+            }
+            out
         } else {
             self.iptables_verdict(pkt, &rules, ev, rule_hits)
         };
