@@ -4,16 +4,19 @@
 mod common;
 use common::svcsim;
 
+/// node-1's table in `clusterip` at 5 s.
+const NODE_1_AT_5S: [&str; 6] = [
+    "conntrack",
+    "builtin:clusterip",
+    "--node",
+    "node-1",
+    "--at",
+    "5s",
+];
+
 #[test]
 fn conntrack_lists_a_nodes_table_with_the_kernels_footer() {
-    let (out, err, code) = svcsim(&[
-        "conntrack",
-        "builtin:clusterip",
-        "--node",
-        "node-1",
-        "--at",
-        "5s",
-    ]);
+    let (out, err, code) = svcsim(&NODE_1_AT_5S);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     // The frontend client on node-1: its DNS queries (30 s), and its
@@ -37,15 +40,7 @@ fn conntrack_lists_a_nodes_table_with_the_kernels_footer() {
             lines.len()
         )
     );
-    let (count, _, code) = svcsim(&[
-        "conntrack",
-        "builtin:clusterip",
-        "--node",
-        "node-1",
-        "--at",
-        "5s",
-        "-C",
-    ]);
+    let (count, _, code) = svcsim(&[&NODE_1_AT_5S[..], &["-C"]].concat());
     assert_eq!(code, 0);
     assert_eq!(count.trim(), lines.len().to_string());
 }

@@ -216,6 +216,29 @@ struct Walk<'r, 'c, 'x> {
     use_index: bool,
 }
 
+impl<'r, 'c, 'x> Walk<'r, 'c, 'x> {
+    /// A walk of `pkt`, carrying `mark`, that has matched nothing yet.
+    fn new(
+        rs: &'r Ruleset,
+        ctx: &'c mut EvalCtx<'x>,
+        pkt: &Packet,
+        mark: u32,
+        use_index: bool,
+    ) -> Self {
+        Walk {
+            rs,
+            ctx,
+            pkt: *pkt,
+            mark,
+            dnat: None,
+            masquerade: false,
+            accepted_explicitly: false,
+            hits: Vec::new(),
+            use_index,
+        }
+    }
+}
+
 impl Walk<'_, '_, '_> {
     fn ctstates(&self) -> [Option<CtState>; 2] {
         // A first packet is NEW; once DNATed, conntrack also reports DNAT.
@@ -403,17 +426,7 @@ pub fn postrouting_at(
     mark: u32,
     ctx: &mut EvalCtx<'_>,
 ) -> EvaluationAt {
-    let mut w = Walk {
-        use_index: true,
-        rs,
-        ctx,
-        pkt: *pkt,
-        mark,
-        dnat: None,
-        masquerade: false,
-        accepted_explicitly: false,
-        hits: Vec::new(),
-    };
+    let mut w = Walk::new(rs, ctx, pkt, mark, true);
     debug_assert_eq!(ENTRY_CHAINS[4], "POSTROUTING");
     w.run_entry(TableName::Nat, 4);
     EvaluationAt {
@@ -451,17 +464,7 @@ fn evaluate_with(
     ctx: &mut EvalCtx<'_>,
     use_index: bool,
 ) -> EvaluationAt {
-    let mut w = Walk {
-        use_index,
-        rs,
-        ctx,
-        pkt: *pkt,
-        mark: 0,
-        dnat: None,
-        masquerade: false,
-        accepted_explicitly: false,
-        hits: Vec::new(),
-    };
+    let mut w = Walk::new(rs, ctx, pkt, 0, use_index);
     // Positions in `ENTRY_CHAINS`.
     const PREROUTING: usize = 0;
     const INPUT: usize = 1;

@@ -316,9 +316,9 @@ impl Sim {
 
     /// A connection ended `how` (or a UDP exchange, a DNS query and its
     /// answer, is over): its TCP entry on `n` goes to TIME_WAIT for 120 s,
-    /// or CLOSE for 10 s after a reset, and one never answered keeps its
-    /// SYN_SENT timeout; a UDP entry runs out its own 30 s. All stay listed
-    /// as the kernel keeps them ([`crate::proxy::conntrack::Table::close`]).
+    /// or CLOSE for 10 s after a reset; a UDP entry runs out its own 30 s.
+    /// All stay listed as the kernel keeps them
+    /// ([`crate::proxy::conntrack::Table::close`]).
     pub(crate) fn conntrack_close(
         &mut self,
         n: NodeId,
